@@ -1,0 +1,110 @@
+"""Settings, read from the environment once, when ``create_app`` builds an app.
+
+Nothing here runs at import time: ``Config.from_env`` is called by the factory
+with the environment and the instance folder, so tests and CLI commands can pass
+their own values without touching ``os.environ``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Send plain ``postgresql://`` URLs through psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance_path: Path) -> str:
+    """A key generated once per installation and kept in the instance folder."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two workers starting together must not end up with two keys.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+class Config:
+    """Defaults for every deployment; ``from_env`` layers the environment on top."""
+
+    TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB photo plus the form around it
+    API_MAX_JSON_BYTES = 256 * 1024
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    API_TOKEN_HOURS = 24 * 7
+    # argon2id, RFC 9106 "second recommended" profile: 64 MiB, t=3, p=4.
+    PASSWORD_HASH = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
+    LOGIN_LIMIT = "10 per minute"
+    PAGE_SIZE_DEFAULT = 20
+    PAGE_SIZE_MAX = 200
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "Red points service API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+    API_SPEC_OPTIONS = {"security": [{"bearer": []}]}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], instance_path: str | Path, overrides: Mapping | None = None) -> dict:
+        """Settings from ``environ``; ``overrides`` (from the caller of create_app) win."""
+        overrides = overrides or {}
+        instance = Path(instance_path)
+        settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance / 'service.db'}"
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
+        settings["SECRET_KEY"] = overrides.get("SECRET_KEY") or environ.get("SECRET_KEY") or _secret_key(instance)
+        settings["TIMEZONE"] = environ.get("TIMEZONE") or cls.TIMEZONE
+        settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
+        settings["REDIS_URL"] = environ.get("REDIS_URL") or None
+        settings["SESSION_COOKIE_SECURE"] = _flag(environ.get("SESSION_COOKIE_SECURE"))
+        settings["REMEMBER_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]
+        if environ.get("SWAGGER_UI_URL"):
+            settings["OPENAPI_SWAGGER_UI_URL"] = environ["SWAGGER_UI_URL"]
+        settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
+        settings.update(overrides)
+        return settings
+
+
+class TestConfig:
+    """Overrides the test suite applies on top of ``Config.from_env``."""
+
+    TESTING = True
+    # Cheap hashing keeps the suite fast; production keeps the strong profile.
+    PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+    RATELIMIT_ENABLED = True
+
+    @classmethod
+    def as_dict(cls) -> dict:
+        return {k: getattr(cls, k) for k in dir(cls) if k.isupper()}

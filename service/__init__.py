@@ -1,0 +1,116 @@
+"""Volunteer points and matching service: the application factory."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask, request, session
+
+from config import Config
+
+
+def _select_locale():
+    from flask_login import current_user
+
+    chosen = session.get("lang")
+    if chosen in ("zh_CN", "en"):
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
+        return current_user.locale
+    return "zh_CN"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build an app: settings, extensions, blueprints, CLI. Nothing else happens here:
+    no migrations, no scheduler, no network."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    settings = Config.from_env(os.environ, app.instance_path, config)
+    app.config.update(settings)
+    app.json.ensure_ascii = False  # Chinese text stays readable in API answers
+
+    from . import logs
+    from .database import configure_engine
+
+    logs.install()
+    from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
+                     render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=_select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    login_manager.login_message = None
+
+    from . import models  # noqa: F401  (every table registered before anything needs metadata)
+    from .people.models import Account
+
+    @login_manager.user_loader
+    def _load_account(account_id: str):
+        account = db.session.get(Account, int(account_id))
+        return account if account is not None and account.active else None
+
+    api.init_app(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    _register_api(app, api, csrf)
+
+    from .web import register as register_web
+
+    register_web(app)
+
+    from .cli import register as register_cli
+
+    register_cli(app)
+
+    from .database import read_only_transaction
+
+    @app.before_request
+    def _mark_read_only():
+        # Safe methods never write (a rule every GET handler keeps).
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            request.environ["read_only_token"] = read_only_transaction.set(True)
+
+    @app.teardown_request
+    def _unmark_read_only(_exc):
+        token = request.environ.pop("read_only_token", None)
+        if token is not None:
+            read_only_transaction.reset(token)
+
+    @app.before_request
+    def _limit_api_body():
+        from .api import API_PREFIX, error_body
+
+        if request.path.startswith(API_PREFIX) and (request.content_length or 0) > app.config["API_MAX_JSON_BYTES"]:
+            return error_body(413, "Request body too large."), 413
+        return None
+
+    return app
+
+
+def _register_api(app, api, csrf):
+    from .people import routes as people_routes
+    from .places import routes as place_routes
+    from .audit import routes as audit_routes
+    from .needs import routes as needs_routes
+    from .notifications import routes as notification_routes
+    from .points import routes as points_routes
+    from .registration import routes as registration_routes
+    from .tasks import routes as task_routes
+    from .rankings import routes as ranking_routes
+    from .jobs import pages as job_pages
+
+    blueprints = [
+        people_routes.auth, place_routes.areas, place_routes.units, people_routes.members,
+        people_routes.grants, people_routes.skills, registration_routes.api, points_routes.api,
+        needs_routes.api, task_routes.api, notification_routes.api, audit_routes.api, ranking_routes.api,
+    ]
+    for blueprint in blueprints:
+        # The API authenticates with bearer tokens only, so it has no CSRF exposure.
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+    for pages in (registration_routes.pages, points_routes.pages, needs_routes.pages, task_routes.pages,
+                  notification_routes.pages, audit_routes.pages, ranking_routes.pages, job_pages.pages):
+        app.register_blueprint(pages)

@@ -1,0 +1,173 @@
+"""The JSON API's shared pieces: the flask-smorest ``Api`` with one error body,
+pagination, and the base schemas every package builds on."""
+from __future__ import annotations
+
+import re
+
+import marshmallow as ma
+from flask import current_app, render_template, request
+from flask_smorest import Api as SmorestApi
+from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
+
+from .errors import DomainError
+
+API_PREFIX = "/api/v1"
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX + "/") or request.path == "/healthz"
+
+
+class ErrorDetailSchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    message = ma.fields.String(required=True)
+    fields = ma.fields.Dict()
+
+
+class ErrorSchema(ma.Schema):
+    error = ma.fields.Nested(ErrorDetailSchema, required=True)
+
+
+def _flatten_messages(messages) -> dict:
+    """webargs reports errors per location ({"json": {...}}); callers want fields."""
+    if not isinstance(messages, dict):
+        return {"_schema": messages}
+    fields: dict = {}
+    for location, errors in messages.items():
+        if isinstance(errors, dict):
+            fields.update(errors)
+        else:
+            fields.setdefault("_" + location, errors)
+    return fields
+
+
+def error_body(status: int, message: str, code: str | None = None, fields: dict | None = None, **extra):
+    detail = {"code": code or _CODES.get(status, "error"), "message": message, "fields": fields or {}}
+    detail.update(extra)
+    return {"error": detail}
+
+
+class Api(SmorestApi):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        super()._register_error_handlers()
+        self._app.register_error_handler(DomainError, self.handle_domain_error)
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        message = data.get("message") or error.description or error.name
+        fields = {}
+        if "messages" in data:
+            fields = _flatten_messages(data["messages"])
+            if error.code == 422:
+                message = "Request data is invalid; see fields."
+            elif error.code == 400 and fields:
+                message = "; ".join(str(v[0] if isinstance(v, list) else v) for v in fields.values())
+        if error.code == 500:
+            message = "Internal error; it has been logged."
+        headers = dict(data.get("headers") or {})
+        if not is_api_request():
+            return _html_error(error.code or 500, message)
+        body = error_body(error.code or 500, message, fields=fields)
+        return body, error.code, headers
+
+    def handle_domain_error(self, error: DomainError):
+        if not is_api_request():
+            return _html_error(error.status, error.message)
+        return error_body(error.status, error.message, error.code, error.fields, **error.extra), error.status
+
+
+def _html_error(status: int, message: str):
+    try:
+        return render_template("error.html", status=status, message=message), status
+    except Exception:  # the error page itself must never fail
+        current_app.logger.exception("error page failed")
+        return f"{status}: {message}", status
+
+
+# --- schemas -----------------------------------------------------------------
+
+class LoadSchema(ma.Schema):
+    """Input schemas refuse unknown fields, so a typo is an error, not silence."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class DumpSchema(ma.Schema):
+    pass
+
+
+class PageArgs(LoadSchema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=200))
+
+
+_page_schemas: dict = {}
+
+
+def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
+    """The envelope of a paginated list of ``item_schema`` (one class per item type)."""
+    if item_schema not in _page_schemas:
+        name = re.sub(r"Schema$", "", item_schema.__name__) + "PageSchema"
+        _page_schemas[item_schema] = type(
+            name,
+            (DumpSchema,),
+            {
+                "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+                "page": ma.fields.Integer(required=True),
+                "per_page": ma.fields.Integer(required=True),
+                "total": ma.fields.Integer(required=True),
+            },
+        )
+    return _page_schemas[item_schema]
+
+
+def paginate(session, statement, page: int, per_page: int) -> dict:
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    items = session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total or 0}
+
+
+class ClockTime(ma.fields.Field):
+    """"HH:MM" on the wire, minutes since midnight inside ("24:00" ends a day)."""
+
+    default_error_messages = {"invalid": "Not a time of day (HH:MM)."}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return f"{value // 60:02d}:{value % 60:02d}"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1440:
+            return value  # already minutes (as stored)
+        if not isinstance(value, str) or not re.fullmatch(r"\d{2}:\d{2}", value):
+            raise self.make_error("invalid")
+        hours, minutes = int(value[:2]), int(value[3:])
+        if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+            raise self.make_error("invalid")
+        return hours * 60 + minutes
+
+
+def text(max_length: int, **kwargs) -> ma.fields.String:
+    """A required-by-default trimmed string with a length limit."""
+    kwargs.setdefault("required", True)
+    return ma.fields.String(validate=ma.validate.Length(min=1, max=max_length), **kwargs)

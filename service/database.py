@@ -1,0 +1,98 @@
+"""The SQLAlchemy handle, the declarative base, and engine settings per dialect."""
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import datetime, timezone
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, MetaData, String, and_, event, false, or_
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names, so Alembic can alter them on every backend.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+db = SQLAlchemy(model_class=Base)
+
+# Set while serving a GET/HEAD: those transactions only read, so on SQLite they
+# begin DEFERRED and never wait for, or block, a writer.
+read_only_transaction: ContextVar[bool] = ContextVar("read_only_transaction", default=False)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware one is required")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# Area paths are compared byte by byte; PostgreSQL's default collations ignore
+# punctuation, which would break both the range scan and its index.
+PathString = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
+def subtree_condition(path_column, paths):
+    """SQL for "path_column lies in the subtree of any of these paths".
+
+    Paths look like ``/1/5/23/``. Every descendant of ``/1/5/`` sorts at or after
+    it and before ``/1/50`` ('/' is just below '0'), so each subtree is one
+    index range scan.
+    """
+    ranges = [and_(path_column >= p, path_column < p[:-1] + "0") for p in paths]
+    if not ranges:
+        return false()
+    return or_(*ranges)
+
+
+def configure_engine(engine, busy_timeout_ms: int) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_connection, _record):
+        # Take transaction control away from the sqlite3 module: its implicit
+        # BEGIN comes only before the first write, so reads made earlier in
+        # the same unit of work see stale rows and updates are lost.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection):
+        # Anything that may write takes the write lock up front, so concurrent
+        # writers queue on the busy timeout instead of failing half-way or
+        # overwriting each other.
+        connection.exec_driver_sql("BEGIN" if read_only_transaction.get() else "BEGIN IMMEDIATE")

@@ -1,0 +1,1 @@
+"""A believable demo city with Chinese names, built from a fixed seed."""

@@ -1,0 +1,1 @@
+"""In-app inbox, and one sender interface for outbound SMS / WeChat messages."""

@@ -1,0 +1,1 @@
+"""People: members, skills, availability, accounts, role grants and the scopes they give."""

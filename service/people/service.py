@@ -1,0 +1,315 @@
+"""Members, skills vocabulary and role grants: scoped reads and writes."""
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import selectinload
+
+from ..audit.log import record
+from ..database import utcnow
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..places.models import Area, Unit
+from .accounts import set_password
+from .models import AREA_ROLES, PARTY_STATUSES, Account, AvailabilityWindow, Member, RoleGrant, SkillTag
+from .phones import is_mobile, normalise_phone
+from .scope import MANAGE, RANK, READ, Scope
+
+# Which kinds of area each area role is granted on.
+ROLE_AREA_KINDS = {
+    "city_admin": ("city",),
+    "street_admin": ("district", "street"),
+    "community_admin": ("community",),
+    "grid_worker": ("community", "compound", "grid"),
+}
+
+
+def checked_phone(raw: str, field: str = "phone") -> str:
+    phone = normalise_phone(raw)
+    if not is_mobile(phone):
+        raise Invalid("手机号格式不正确（需为11位大陆手机号）", fields={field: ["not a mainland mobile number"]})
+    return phone
+
+
+# --- members -----------------------------------------------------------------
+
+def member_visibility(scope: Scope, at_least: str = READ):
+    """Members a scope may see: home in its subtree, working at a unit it administers,
+    or holding a pending or approved registration (双报到) with a community in its subtree."""
+    # Imported here: registration builds on people, not the other way round.
+    from ..registration.models import Registration
+
+    condition = exists(select(Area.id).where(Area.id == Member.home_building_id, scope.within(Area.path, at_least)))
+    if scope.paths(at_least):
+        # A unit-side community must see the members who report to it from elsewhere.
+        condition = condition | exists(
+            select(Registration.id).join(Area, Area.id == Registration.community_id).where(
+                Registration.member_id == Member.id, Registration.status.in_(("pending", "approved")),
+                scope.within(Area.path, at_least)))
+    if scope.unit_ids:
+        condition = condition | Member.unit_id.in_(scope.unit_ids)
+    return condition
+
+
+def list_members(scope: Scope, *, q=None, phone=None, party_status=None, unit_id=None, area_path=None,
+                 skill=None, active=None):
+    stmt = select(Member).where(member_visibility(scope)).options(
+        selectinload(Member.skills), selectinload(Member.availability))
+    if q:
+        stmt = stmt.where(Member.name.contains(q, autoescape=True))
+    if phone:
+        stmt = stmt.where(Member.phone == normalise_phone(phone))
+    if party_status:
+        stmt = stmt.where(Member.party_status == party_status)
+    if unit_id is not None:
+        stmt = stmt.where(Member.unit_id == unit_id)
+    if area_path is not None:
+        stmt = stmt.where(exists(select(Area.id).where(
+            Area.id == Member.home_building_id, Area.path.startswith(area_path, autoescape=True))))
+    if skill:
+        stmt = stmt.where(Member.skills.any(SkillTag.code == skill))
+    if active is not None:
+        stmt = stmt.where(Member.active.is_(active))
+    return stmt.order_by(Member.id)
+
+
+def get_member(session, scope: Scope, member_id: int) -> Member:
+    if scope.member_id == member_id:
+        member = session.get(Member, member_id)
+    else:
+        member = session.scalar(select(Member).where(Member.id == member_id, member_visibility(scope)))
+    if member is None:
+        raise NotFound("成员不存在")
+    return member
+
+
+def may_manage_member(scope: Scope, member: Member) -> bool:
+    if member.unit_id is not None and member.unit_id in scope.unit_ids:
+        return True
+    return member.home_building is not None and scope.covers(member.home_building.path, MANAGE)
+
+
+def skills_by_code(session, codes) -> list[SkillTag]:
+    codes = sorted(set(codes))
+    found = session.scalars(select(SkillTag).where(SkillTag.code.in_(codes))).all() if codes else []
+    missing = set(codes) - {s.code for s in found}
+    if missing:
+        raise Invalid("未知的技能标签", fields={"skills": [f"unknown: {', '.join(sorted(missing))}"]})
+    return list(found)
+
+
+def availability_rows(windows) -> list[AvailabilityWindow]:
+    rows = []
+    for i, w in enumerate(windows):
+        start, end = w["start"], w["end"]
+        if not (0 <= w["weekday"] <= 6) or start >= end:
+            raise Invalid("空闲时段不正确", fields={"availability": {str(i): ["start must be before end"]}})
+        rows.append(AvailabilityWindow(weekday=w["weekday"], start_minute=start, end_minute=end))
+    return rows
+
+
+def _home_building(session, scope: Scope, building_id: int | None, unit_admin_ok: bool) -> Area | None:
+    if building_id is None:
+        return None
+    area = session.get(Area, building_id)
+    allowed = area is not None and (scope.covers(area.path, MANAGE) or unit_admin_ok)
+    if not allowed:
+        raise Invalid("住址楼栋不存在或不在管辖范围", fields={"home_building_id": ["not a building you manage"]})
+    if area.kind != "building":
+        raise Invalid("住址必须是楼栋", fields={"home_building_id": ["must be a building"]})
+    return area
+
+
+def create_member(session, scope: Scope, data: dict) -> Member:
+    unit_id = data.get("unit_id")
+    as_unit_admin = unit_id is not None and unit_id in scope.unit_ids
+    if data.get("home_building_id") is None and not as_unit_admin:
+        raise Invalid("需要住址楼栋", fields={"home_building_id": ["required"]})
+    home = _home_building(session, scope, data.get("home_building_id"), as_unit_admin)
+    if unit_id is not None and session.get(Unit, unit_id) is None:
+        raise Invalid("单位不存在", fields={"unit_id": ["no such unit"]})
+    if data["party_status"] not in PARTY_STATUSES:
+        raise Invalid("未知的身份", fields={"party_status": [f"one of {', '.join(PARTY_STATUSES)}"]})
+    phone = checked_phone(data["phone"])
+    if session.scalar(select(Member.id).where(Member.phone == phone)) is not None:
+        raise Conflict("该手机号已登记", fields={"phone": ["already registered"]})
+    member = Member(
+        name=data["name"].strip(), phone=phone, party_status=data["party_status"], unit_id=unit_id,
+        home_building_id=home.id if home else None, active=data.get("active", True),
+        hide_public=data.get("hide_public", False),
+    )
+    member.skills = skills_by_code(session, data.get("skills", []))
+    member.availability = availability_rows(data.get("availability", []))
+    session.add(member)
+    session.flush()
+    # Someone who already has a login with this phone is this member.
+    account = session.scalar(select(Account).where(Account.phone == phone, Account.member_id.is_(None)))
+    if account is not None:
+        account.member_id = member.id
+    record(session, scope.account_id, "member.create", "member", member.id, home.path if home else None)
+    return member
+
+
+SELF_FIELDS = {"skills", "availability", "hide_public"}
+
+
+def update_member(session, scope: Scope, member: Member, changes: dict) -> Member:
+    is_self = scope.member_id == member.id
+    if not may_manage_member(scope, member):
+        if not (is_self and set(changes) <= SELF_FIELDS):
+            raise Forbidden("无权修改该成员" if not is_self else "本人只能修改技能、空闲时段和公开设置")
+    if "phone" in changes:
+        phone = checked_phone(changes["phone"])
+        other = session.scalar(select(Member.id).where(Member.phone == phone))
+        if other is not None and other != member.id:
+            raise Conflict("该手机号已登记", fields={"phone": ["already registered"]})
+        member.phone = phone
+    if "home_building_id" in changes:
+        as_unit_admin = member.unit_id is not None and member.unit_id in scope.unit_ids
+        home = _home_building(session, scope, changes["home_building_id"], as_unit_admin)
+        member.home_building_id = home.id if home else None
+    if "unit_id" in changes:
+        if changes["unit_id"] is not None and session.get(Unit, changes["unit_id"]) is None:
+            raise Invalid("单位不存在", fields={"unit_id": ["no such unit"]})
+        member.unit_id = changes["unit_id"]
+    if "party_status" in changes:
+        if changes["party_status"] not in PARTY_STATUSES:
+            raise Invalid("未知的身份", fields={"party_status": [f"one of {', '.join(PARTY_STATUSES)}"]})
+        member.party_status = changes["party_status"]
+    for key in ("name", "active", "hide_public"):
+        if key in changes:
+            setattr(member, key, changes[key])
+    if "skills" in changes:
+        member.skills = skills_by_code(session, changes["skills"])
+    if "availability" in changes:
+        member.availability = availability_rows(changes["availability"])
+    path = member.home_building.path if member.home_building else None
+    record(session, scope.account_id, "member.update", "member", member.id, path,
+           fields=sorted(changes))
+    return member
+
+
+# --- role grants -------------------------------------------------------------
+
+def _grant_visible(scope: Scope):
+    area_ok = exists(select(Area.id).where(Area.id == RoleGrant.area_id, scope.within(Area.path, MANAGE)))
+    unit_owner_ok = exists(
+        select(Unit.id).join(Area, Area.id == Unit.area_id)
+        .where(Unit.id == RoleGrant.unit_id, scope.within(Area.path, MANAGE))
+    )
+    condition = area_ok | unit_owner_ok
+    if scope.unit_ids:
+        condition = condition | RoleGrant.unit_id.in_(scope.unit_ids)
+    return condition
+
+
+def list_grants(scope: Scope, *, account_id=None, role=None, area_id=None, unit_id=None, include_revoked=False):
+    stmt = select(RoleGrant).where(_grant_visible(scope))
+    if account_id is not None:
+        stmt = stmt.where(RoleGrant.account_id == account_id)
+    if role:
+        stmt = stmt.where(RoleGrant.role == role)
+    if area_id is not None:
+        stmt = stmt.where(RoleGrant.area_id == area_id)
+    if unit_id is not None:
+        stmt = stmt.where(RoleGrant.unit_id == unit_id)
+    if not include_revoked:
+        stmt = stmt.where(RoleGrant.revoked_at.is_(None))
+    return stmt.order_by(RoleGrant.id)
+
+
+def get_grant(session, scope: Scope, grant_id: int) -> RoleGrant:
+    grant = session.scalar(select(RoleGrant).where(RoleGrant.id == grant_id, _grant_visible(scope)))
+    if grant is None:
+        raise NotFound("授权不存在")
+    return grant
+
+
+def _may_grant(session, scope: Scope | None, role: str, area: Area | None, unit: Unit | None) -> None:
+    if scope is None:  # the CLI bootstrap
+        return
+    if role in AREA_ROLES:
+        if scope.rank_over(area.path) < max(RANK[role], RANK[MANAGE]):
+            raise Forbidden("只能授予不高于自己的角色")
+    elif unit.id not in scope.unit_ids and not scope.covers(unit.area.path, MANAGE):
+        raise Forbidden("无权授予该单位的管理员")
+
+
+def find_or_create_account(session, phone: str, name: str | None, password: str | None, hash_params: dict) -> Account:
+    account = session.scalar(select(Account).where(Account.phone == phone))
+    if account is not None:
+        return account
+    if not name or not password:
+        raise Invalid("新账号需要姓名和初始密码", fields={"password": ["required for a new account"]})
+    member = session.scalar(select(Member).where(Member.phone == phone))
+    account = Account(phone=phone, name=name, member_id=member.id if member else None)
+    set_password(account, password, hash_params)
+    session.add(account)
+    session.flush()
+    return account
+
+
+def create_grant(session, scope: Scope | None, *, phone: str, role: str, area_id=None, unit_id=None,
+                 name=None, password=None, hash_params: dict) -> RoleGrant:
+    if role == "member":
+        raise Invalid("党员角色随成员档案自动获得，无需授予", fields={"role": ["implicit for member records"]})
+    area = unit = None
+    if role in AREA_ROLES:
+        if area_id is None or unit_id is not None:
+            raise Invalid("区域角色需要 area_id", fields={"area_id": ["required for this role"]})
+        area = session.get(Area, area_id)
+        if area is None or (scope is not None and not scope.covers(area.path, MANAGE)):
+            raise NotFound("区域不存在")
+        if area.kind not in ROLE_AREA_KINDS[role]:
+            raise Invalid(f"{role} 只能授予在 {'/'.join(ROLE_AREA_KINDS[role])} 上",
+                          fields={"area_id": [f"{role} goes on {'/'.join(ROLE_AREA_KINDS[role])}"]})
+    elif role == "unit_admin":
+        if unit_id is None or area_id is not None:
+            raise Invalid("单位管理员需要 unit_id", fields={"unit_id": ["required for this role"]})
+        unit = session.get(Unit, unit_id)
+        visible = unit is not None and (scope is None or unit.id in scope.unit_ids or scope.covers(unit.area.path, READ))
+        if not visible:
+            raise NotFound("单位不存在")
+    else:
+        raise Invalid("未知角色", fields={"role": ["unknown role"]})
+    _may_grant(session, scope, role, area, unit)
+    account = find_or_create_account(session, checked_phone(phone), name, password, hash_params)
+    duplicate = session.scalar(select(RoleGrant.id).where(
+        RoleGrant.account_id == account.id, RoleGrant.role == role, RoleGrant.revoked_at.is_(None),
+        RoleGrant.area_id.is_(area_id) if area_id is None else RoleGrant.area_id == area_id,
+        RoleGrant.unit_id.is_(unit_id) if unit_id is None else RoleGrant.unit_id == unit_id,
+    ))
+    if duplicate is not None:
+        raise Conflict("该授权已存在", existing_id=duplicate)
+    grant = RoleGrant(account_id=account.id, role=role, area_id=area_id, unit_id=unit_id,
+                      granted_by_id=scope.account_id if scope else None)
+    session.add(grant)
+    session.flush()
+    record(session, scope.account_id if scope else None, "role_grant.create", "role_grant", grant.id,
+           area.path if area else unit.area.path, role=role, account_id=account.id)
+    return grant
+
+
+def revoke_grant(session, scope: Scope, grant: RoleGrant) -> RoleGrant:
+    if grant.revoked_at is not None:
+        return grant
+    _may_grant(session, scope, grant.role, grant.area, grant.unit)
+    grant.revoked_at = utcnow()
+    grant.revoked_by_id = scope.account_id
+    record(session, scope.account_id, "role_grant.revoke", "role_grant", grant.id,
+           grant.area.path if grant.area else grant.unit.area.path, role=grant.role)
+    return grant
+
+
+def list_skills(session) -> list[SkillTag]:
+    return list(session.scalars(select(SkillTag).order_by(SkillTag.code)))
+
+
+def create_skill(session, scope: Scope, code: str, name: str, name_en: str = "") -> SkillTag:
+    if not scope.is_city_admin:
+        raise Forbidden("技能词表由市级管理员维护")
+    if session.scalar(select(SkillTag.id).where(SkillTag.code == code)) is not None:
+        raise Conflict("技能编码已存在", fields={"code": ["already used"]})
+    tag = SkillTag(code=code, name=name, name_en=name_en)
+    session.add(tag)
+    session.flush()
+    record(session, scope.account_id, "skill.create", "skill_tag", tag.id, None, code=code)
+    return tag

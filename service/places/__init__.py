@@ -1,0 +1,1 @@
+"""Places: the area tree (city → … → building) and the work units paired with communities."""

@@ -1,0 +1,1 @@
+"""红色积分 (red points): service catalogue, versioned rule sets, the append-only ledger."""

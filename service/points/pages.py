@@ -1,0 +1,153 @@
+"""Points pages: the member's 双积分, the rules editor, 双评价 for units and communities."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+import marshmallow as ma
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from ..database import db
+from ..errors import DomainError
+from ..periods import app_timezone, period_containing, today
+from ..people.auth import current_scope
+from ..people.scope import MANAGE
+from ..places.models import Area, Unit
+from ..registration.service import sides_at
+from ..web.forms import EmptyForm
+from ..web.helpers import flash_error
+from . import service
+from .models import RuleSet
+from .routes import RATING_LABELS, double_evaluation_xlsx, pages
+from .rules import DEFAULT_RULES, RuleBodySchema
+from ..exports import download
+
+
+def _period_from_args():
+    tz = app_timezone()
+    kind = request.args.get("period", "month")
+    if kind not in ("week", "month", "quarter", "year"):
+        kind = "month"
+    try:
+        day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else today(tz)
+    except ValueError:
+        day = today(tz)
+    return period_containing(kind, day, tz)
+
+
+@pages.get("/points/me")
+@login_required
+def my_points():
+    scope = current_scope()
+    if scope.member_id is None:
+        return render_template("error.html", status=404, message=_("你还没有成员档案")), 404
+    period = _period_from_args()
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100000))
+    data = service.member_points(db.session, scope, scope.member_id, period, page, 20)
+    return render_template("points/me.html", data=data, period=period,
+                           previous=period.previous(), following=period.next())
+
+
+def _rule_areas(scope):
+    """Areas whose rules this admin may publish: their own grant areas (and the city for a city admin)."""
+    ids = [g.area_id for g in scope.area_grants if g.role in ("community_admin", "street_admin", "city_admin")]
+    return list(db.session.scalars(select(Area).where(Area.id.in_(ids)).order_by(Area.path))) if ids else []
+
+
+@pages.route("/staff/point-rules", methods=["GET", "POST"])
+@login_required
+def rules_editor():
+    scope = current_scope()
+    areas = _rule_areas(scope)
+    if not areas:
+        return render_template("error.html", status=403, message=_("仅管理员可见")), 403
+    form = EmptyForm()
+    status = 200
+    selected = request.values.get("area_id", type=int) or areas[0].id
+    current = db.session.scalar(select(RuleSet).where(RuleSet.area_id == selected).order_by(RuleSet.version.desc()))
+    text = json.dumps(current.body if current else DEFAULT_RULES, ensure_ascii=False, indent=2)
+    effective = request.form.get("effective_from") or today(app_timezone()).isoformat()
+    errors = None
+    if request.method == "POST" and form.validate_on_submit():
+        text = request.form.get("body", "")
+        try:
+            body = json.loads(text)
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+            effective_date = date.fromisoformat(effective)
+            service.publish_rule_set(db.session, scope, area_id=selected, effective_from=effective_date,
+                                     body=body, note=request.form.get("note", "")[:500])
+        except (ValueError, json.JSONDecodeError) as exc:
+            db.session.rollback()
+            errors = _("规则不是有效的 JSON 或日期不正确：%(e)s", e=str(exc))
+            status = 422
+        except ma.ValidationError as exc:
+            db.session.rollback()
+            errors = json.dumps(exc.messages, ensure_ascii=False)
+            status = 422
+        except DomainError as error:
+            db.session.rollback()
+            flash_error(error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("已发布新版本积分规则"), "info")
+            return redirect(url_for("points_pages.rules_editor", area_id=selected))
+    elif request.method == "POST":
+        status = 400
+        errors = _("表单已过期，请刷新后重试")
+    versions = db.session.scalars(select(RuleSet).where(RuleSet.area_id == selected).order_by(RuleSet.version.desc())).all()
+    return render_template("points/rules.html", areas=areas, selected=selected, versions=versions, text=text,
+                           effective=effective, errors=errors, form=form), status
+
+
+@pages.get("/unit/double-evaluation")
+@login_required
+def unit_double_evaluation():
+    scope = current_scope()
+    unit_id = request.args.get("unit_id", type=int) or (min(scope.unit_ids) if scope.unit_ids else None)
+    if unit_id is None:
+        return render_template("error.html", status=403, message=_("仅单位管理员可见")), 403
+    period = _period_from_args()
+    report = service.double_evaluation(db.session, scope, unit_id, period)
+    if request.args.get("format") == "xlsx":
+        return download(f"{report['unit_name']}-双评价-{period.label}.xlsx", double_evaluation_xlsx(report))
+    return render_template("points/double_evaluation.html", report=report, period=period, unit_id=unit_id,
+                           previous=period.previous(), following=period.next(), rating_labels=RATING_LABELS)
+
+
+@pages.route("/staff/evaluations", methods=["GET", "POST"])
+@login_required
+def community_evaluations():
+    """The residence community rates its registered members for a month."""
+    scope = current_scope()
+    communities = [g for g in scope.area_grants if g.role == "community_admin"]
+    if not communities:
+        return render_template("error.html", status=403, message=_("仅社区管理员可见")), 403
+    tz = app_timezone()
+    month = period_containing("month", today(tz), tz).previous()
+    form = EmptyForm()
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("表单已过期，请刷新后重试"), "error")
+            status = 400
+        else:
+            try:
+                service.evaluate(db.session, scope, member_id=request.form.get("member_id", type=int) or 0,
+                                 month=month.start, rating=request.form.get("rating", ""),
+                                 comment=request.form.get("comment", "")[:300], now=datetime.now(timezone.utc))
+            except DomainError as error:
+                db.session.rollback()
+                flash_error(error)
+                status = error.status
+            else:
+                db.session.commit()
+                flash(_("评价已保存"), "info")
+                return redirect(url_for("points_pages.community_evaluations"))
+    members = service.residence_members(db.session, [g.area_id for g in communities], datetime.now(timezone.utc))
+    return render_template("points/evaluations.html", members=members, month=month, form=form,
+                           rating_labels=RATING_LABELS), status

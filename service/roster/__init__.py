@@ -1,0 +1,1 @@
+"""Bulk import of areas, units and members from the spreadsheets communities keep."""

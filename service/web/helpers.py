@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from flask import Flask, flash, request, session
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..errors import DomainError
+from ..i18n import N_
+from ..people.phones import mask_phone
+
+
+
+PARTY_STATUS_LABELS = {
+    "in_service": N_("在职党员"),
+    "retired": N_("离退休党员"),
+    "floating": N_("流动党员"),
+    "non_party": N_("群众志愿者"),
+    "new_employment": N_("新就业群体"),
+}
+ROLE_LABELS = {
+    "member": N_("党员/志愿者"),
+    "grid_worker": N_("网格员"),
+    "community_admin": N_("社区管理员"),
+    "street_admin": N_("街道管理员"),
+    "unit_admin": N_("单位管理员"),
+    "city_admin": N_("市级管理员"),
+}
+AREA_KIND_LABELS = {
+    "city": N_("市"), "district": N_("区县"), "street": N_("街道"), "community": N_("社区"),
+    "compound": N_("小区"), "grid": N_("网格"), "building": N_("楼栋"),
+}
+CLAIM_STATUS_LABELS = {
+    "waiting": N_("候补中"), "claimed": N_("已认领"), "checked_in": N_("已签到"), "done": N_("待核实"),
+    "verified": N_("已核实"), "rejected": N_("未通过"), "no_show": N_("未到"), "cancelled": N_("已取消"),
+}
+TASK_STATUS_LABELS = {
+    "draft": N_("草稿"), "open": N_("招募中"), "full": N_("已满"), "in_progress": N_("进行中"),
+    "completed": N_("已完成"), "cancelled": N_("已取消"),
+}
+SIDE_LABELS = {"residence": N_("居住地"), "unit": N_("单位挂点"), "other": N_("其他")}
+WEEKDAYS = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
+
+
+def _unread_count() -> int:
+    from flask_login import current_user
+
+    from ..database import db
+    from ..notifications.service import unread_count
+
+    return unread_count(db.session, current_user.id) if current_user.is_authenticated else 0
+
+
+def _category_label(code: str) -> str:
+    """The catalogue class name for a code, read once per request."""
+    from flask import g
+    from sqlalchemy import select
+
+    from ..database import db
+    from ..points.models import ServiceCategory
+
+    if "category_names" not in g:
+        g.category_names = {c.code: (c.name, c.name_en) for c in db.session.scalars(select(ServiceCategory))}
+    name, name_en = g.category_names.get(code, (code, code))
+    return name_en if str(get_locale()) == "en" and name_en else name
+
+
+def label(mapping: dict, key) -> str:
+    return _(mapping[key]) if key in mapping else str(key)
+
+
+def flash_error(error: DomainError) -> None:
+    # Messages without placeholders are catalogue entries; others stay as raised.
+    flash(_(error.message), "error")
+
+
+def install_template_helpers(app: Flask) -> None:
+    @app.before_request
+    def _remember_language():
+        lang = request.args.get("lang")
+        if lang in ("zh_CN", "en"):
+            session["lang"] = lang
+
+    @app.context_processor
+    def _helpers():
+        from flask_login import current_user
+
+        from ..people.auth import current_scope
+
+        roles = current_scope().roles() if current_user.is_authenticated else set()
+        return {
+            "category_label": _category_label,
+            "nav_roles": roles,
+            "nav_staff": bool(roles - {"member"}),
+            # Staff of the area tree (a unit admin alone has no needs queue).
+            "nav_area_staff": bool(roles - {"member", "unit_admin"}),
+            "party_status_label": lambda k: label(PARTY_STATUS_LABELS, k),
+            "role_label": lambda k: label(ROLE_LABELS, k),
+            "area_kind_label": lambda k: label(AREA_KIND_LABELS, k),
+            "weekday_label": lambda i: _(WEEKDAYS[i]),
+            "side_label": lambda k: label(SIDE_LABELS, k),
+            "claim_status_label": lambda k: label(CLAIM_STATUS_LABELS, k),
+            "task_status_label": lambda k: label(TASK_STATUS_LABELS, k),
+            "unread_count": _unread_count,
+            "mask_phone": mask_phone,
+            "current_locale": str(get_locale() or "zh_CN"),
+        }
+
+    @app.template_filter("localdate")
+    def _localdate(moment) -> str:
+        from ..periods import app_timezone
+
+        return moment.astimezone(app_timezone()).strftime("%Y-%m-%d") if moment else ""
+
+    @app.template_filter("localtime")
+    def _localtime(moment) -> str:
+        from ..periods import app_timezone
+
+        return moment.astimezone(app_timezone()).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    @app.template_filter("clock")
+    def _clock(minutes: int) -> str:
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"

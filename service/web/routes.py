@@ -1,0 +1,86 @@
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import text
+
+from ..database import db
+from ..errors import DomainError
+from ..extensions import limiter
+from ..people.accounts import authenticate
+from ..people.auth import current_scope
+from ..people.phones import normalise_phone
+from ..people.service import list_members
+from ..api import paginate
+from .forms import EmptyForm, LoginForm
+from .helpers import flash_error
+from .home import member_next_steps, staff_summary
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except Exception:  # any failure to reach the database is the answer here
+        current_app.logger.exception("health check: database unreachable")
+        return {"status": "degraded", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return render_template("landing.html")
+    scope = current_scope()
+    member = current_user.member
+    summary = staff_summary(db.session, scope) if scope.is_staff else None
+    return render_template(
+        "home.html", scope=scope, member=member, summary=summary,
+        next_steps=member_next_steps(member) if member else [], roles=sorted(scope.roles()),
+    )
+
+
+def _login_phone():
+    return "login-phone:" + normalise_phone(request.form.get("phone", ""))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"], key_func=_login_phone)
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            account = authenticate(db.session, normalise_phone(form.phone.data), form.password.data,
+                                   current_app.config["PASSWORD_HASH"])
+        except DomainError as error:
+            db.session.rollback()
+            flash_error(error)
+        else:
+            db.session.commit()
+            login_user(account)
+            return redirect(url_for("web.home"))
+    return render_template("login.html", form=form), (422 if request.method == "POST" else 200)
+
+
+@bp.post("/logout")
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("已退出登录"), "info")
+    return redirect(url_for("web.home"))
+
+
+@bp.get("/staff/members")
+@login_required
+def staff_members():
+    scope = current_scope()
+    if not scope.is_staff:
+        return render_template("error.html", status=403, message=_("仅工作人员可见")), 403
+    q = request.args.get("q", "").strip()[:50] or None
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100000))
+    result = paginate(db.session, list_members(scope, q=q), page, 20)
+    return render_template("staff_members.html", result=result, q=q or "")
