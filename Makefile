@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+PYTEST_ARGS ?= -n 2
 export FLASK_APP := wsgi:app
 
 .PHONY: run test install install-dev scheduler clean translations
