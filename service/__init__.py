@@ -101,16 +101,20 @@ def _register_api(app, api, csrf):
     from .tasks import routes as task_routes
     from .rankings import routes as ranking_routes
     from .jobs import pages as job_pages
+    from .matching import routes as matching_routes
+    from .pairs import routes as pair_routes
 
     blueprints = [
         people_routes.auth, place_routes.areas, place_routes.units, people_routes.members,
         people_routes.grants, people_routes.skills, registration_routes.api, points_routes.api,
         needs_routes.api, task_routes.api, notification_routes.api, audit_routes.api, ranking_routes.api,
+        matching_routes.api, pair_routes.api,
     ]
     for blueprint in blueprints:
         # The API authenticates with bearer tokens only, so it has no CSRF exposure.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     for pages in (registration_routes.pages, points_routes.pages, needs_routes.pages, task_routes.pages,
-                  notification_routes.pages, audit_routes.pages, ranking_routes.pages, job_pages.pages):
+                  notification_routes.pages, audit_routes.pages, ranking_routes.pages, job_pages.pages,
+                  matching_routes.pages, pair_routes.pages):
         app.register_blueprint(pages)

@@ -9,3 +9,4 @@ from .tasks.models import *  # noqa: F401,F403
 from .notifications.models import *  # noqa: F401,F403
 from .rankings.models import *  # noqa: F401,F403
 from .jobs.models import *  # noqa: F401,F403
+from .pairs.models import *  # noqa: F401,F403

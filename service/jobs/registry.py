@@ -62,8 +62,14 @@ JOBS: tuple[Job, ...] = (
         "service.needs.service.auto_close_resolved", N_("自动关闭7天未评价的已办结诉求")),
     Job("claim_reminders", "interval", {"minutes": 30},
         "service.jobs.tasks.remind_claims", N_("提醒24小时内开始的任务"), passes=("session", "now", "tz")),
+    # An invitation nobody answered in time expires and its slot goes to the next best candidate.
     Job("invitations_expire", "interval", {"minutes": 5},
-        "service.jobs.tasks.expire_invitations", N_("过期未答复的派单邀请")),
+        "service.matching.invitations.expire_and_reoffer", N_("过期未答复的派单邀请并改派下一位"),
+        passes=("session", "now", "tz")),
+    # 五见: each standing pair's visits due by its rhythm become tasks invited to the paired member.
+    Job("visits_generate", "cron", {"hour": 0, "minute": 20},
+        "service.pairs.service.generate_due_visits", N_("按走访频次生成结对走访任务"),
+        passes=("session", "now", "tz"), catch_up=True),
     Job("ledger_check", "cron", {"hour": 3, "minute": 30},
         "service.jobs.tasks.check_ledger", N_("积分账本一致性检查"), lock_minutes=30),
 )

@@ -77,17 +77,6 @@ def remind_claims(session, now: datetime, tz: ZoneInfo) -> int:
     return sent
 
 
-def expire_invitations(session, now: datetime) -> int:
-    """Dispatch invitations nobody answered in time end as expired."""
-    from ..tasks.models import Invitation
-
-    result = session.execute(
-        update(Invitation).where(Invitation.status == "pending", Invitation.expires_at.is_not(None),
-                                 Invitation.expires_at < now)
-        .values(status="expired").execution_options(synchronize_session=False))
-    return result.rowcount or 0
-
-
 # --- the ledger ----------------------------------------------------------------------------------
 
 SAMPLE = 20

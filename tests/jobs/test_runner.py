@@ -32,12 +32,12 @@ def test_a_missing_target_fails_with_a_clear_message(session, world, monkeypatch
 
 
 def test_an_error_rolls_back_the_run_and_is_recorded(session, world, monkeypatch):
-    def explode(session, now):
+    def explode(session, now, tz):
         make_entry(session, world.member_a, world.community_a, 5, now)  # written, then the job fails
         raise ValueError("something broke")
 
-    monkeypatch.setattr("service.jobs.tasks.expire_invitations", explode)
-    run = runner.run_job(session, "invitations_expire", now=at(2026, 11, 1), tz=TZ)
+    monkeypatch.setattr("service.jobs.tasks.remind_claims", explode)
+    run = runner.run_job(session, "claim_reminders", now=at(2026, 11, 1), tz=TZ)
     assert run.outcome == "failed" and "ValueError: something broke" in run.error and "Traceback" in run.error
     assert session.scalar(select(func.count()).select_from(LedgerEntry)) == 0
 

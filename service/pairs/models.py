@@ -1,0 +1,4 @@
+"""Standing pairs and visit rhythms."""
+from __future__ import annotations
+
+__all__: list[str] = []
