@@ -23,10 +23,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/activate
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The web server and, beside it, the one scheduler process (jobs never run in web workers).
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo-data --if-empty
-	$(BIN)/flask serve --port $(PORT)
+	$(BIN)/flask scheduler run & SCHED=$$!; trap "kill $$SCHED 2>/dev/null" EXIT INT TERM; $(BIN)/flask serve --port $(PORT)
+
+scheduler: install
+	$(BIN)/flask scheduler run
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
