@@ -145,3 +145,18 @@ def test_red_black_review_page_previews_and_publishes(client, world, board):
                                                     "start": "2026-10-01"}, follow_redirects=True)
     assert r.status_code == 200 and "红黑榜已发布" in r.text and "确认发布" not in r.text
     assert client.get(f"/api/v1/red-black-lists?area_id={world.street.id}&start=2026-10-01").status_code == 200
+
+
+def test_the_member_home_page_shows_last_months_rank(client, session, world, monkeypatch):
+    from service.rankings import pages
+
+    make_entry(session, world.member_a, world.community_a, 6, at(2026, 10, 3, 9))
+    settle(session)
+    service.publish_period(session, OCTOBER, AFTER)
+    session.commit()
+    session.close()
+    monkeypatch.setattr(pages, "_now", lambda: datetime(2026, 11, 15, tzinfo=timezone.utc))
+    login(client, world.member_a.phone)
+    html = client.get("/").text
+    card = html[html.index('id="member-rank"'):]
+    assert "2026-10" in card and "第1名" in card
