@@ -53,6 +53,9 @@ class Config:
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB photo plus the form around it
     API_MAX_JSON_BYTES = 256 * 1024
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # A connection that died with a database restart is replaced before use, so the
+    # service recovers by itself when PostgreSQL comes back.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
