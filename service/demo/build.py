@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 
 from ..needs.demo import build_needs
+from ..pairs.demo import build_pairs
 from ..points.demo import build_points
 from ..rankings.demo import build_rankings
 from ..registration.demo import build_registrations
@@ -17,5 +18,6 @@ def build_all(session, *, scale: str, seed: int, hash_params: dict) -> dict:
     build_points(session, random.Random(seed + 2), city)
     build_needs(session, random.Random(seed + 3), city)
     build_tasks(session, random.Random(seed + 4), city)
+    build_pairs(session, random.Random(seed + 5), city)
     build_rankings(session, random.Random(seed + 6), city)
     return city
