@@ -56,6 +56,8 @@ class Config:
     # A connection that died with a database restart is replaced before use, so the
     # service recovers by itself when PostgreSQL comes back.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # How long a dispatch invitation waits for an answer (an area's matching settings may differ).
+    MATCHING_INVITATION_HOURS = 24
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

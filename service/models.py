@@ -10,3 +10,4 @@ from .notifications.models import *  # noqa: F401,F403
 from .rankings.models import *  # noqa: F401,F403
 from .jobs.models import *  # noqa: F401,F403
 from .pairs.models import *  # noqa: F401,F403
+from .matching.models import *  # noqa: F401,F403

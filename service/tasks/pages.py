@@ -59,11 +59,9 @@ def hall():
     mine = {c.task_id: c for c in db.session.scalars(select(Claim).where(
         Claim.member_id == scope.member_id, Claim.status.in_(("waiting", "claimed", "checked_in", "done"))))}
     recommended = []
-    try:
-        from ..matching.suggest import recommended_for_member
-    except ImportError:  # the matcher is optional in this build
-        recommended_for_member = None
-    if recommended_for_member is not None and page == 1 and not day and not category:
+    if page == 1 and not day and not category:
+        from ..matching.hall import recommended_for_member
+
         recommended = recommended_for_member(db.session, scope.member_id, _now(), tz, limit=3)
     return render_template("tasks/hall.html", result=result, mine=mine, categories=list_catalogue(db.session),
                            category=category or "", day=day.isoformat() if day else "", recommended=recommended)

@@ -114,3 +114,15 @@ def test_ending_keeps_a_visit_already_reported_so_verification_still_pays(sessio
     with pytest.raises(NotFound):
         end_pair(session, scope_of(session, city, "other_community_admin"), visit.pair_id, "", at(2026, 12, 7, 12))
     assert date(2026, 12, 7) == session.get(Visit, visit.id).period_start
+
+
+def test_a_declined_visit_is_never_offered_to_another_member(session, city, visit):
+    from service.matching import invitations
+
+    invitation = session.scalars(select(Invitation).where(Invitation.task_id == visit.task_id)).one()
+    member_a = scope_for(session, city.accounts["member"])
+    declined, offered_next = invitations.decline(session, member_a, invitation.id, at(2026, 12, 7, 8), "出差", tz=TZ)
+    session.commit()
+    assert declined.status == "declined" and offered_next is None
+    assert session.scalars(select(Invitation.member_id).where(Invitation.task_id == visit.task_id)).all() == [
+        city.member_a.id]
