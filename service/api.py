@@ -3,16 +3,24 @@ pagination, and the base schemas every package builds on."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import marshmallow as ma
 from flask import current_app, render_template, request
 from flask_smorest import Api as SmorestApi
 from sqlalchemy import func, select
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError
 
 API_PREFIX = "/api/v1"
+MAX_DB_INT = 2**63 - 1
+
+
+def _is_out_of_range(error) -> bool:
+    text_ = str(getattr(error, "orig", error)).lower()
+    return "out of range" in text_ or "too large" in text_
 
 _CODES = {
     400: "bad_request",
@@ -63,12 +71,42 @@ def error_body(status: int, message: str, code: str | None = None, fields: dict 
     return {"error": detail}
 
 
+def _numeric_bounds(self, field, ret, **kwargs) -> dict:
+    """Decimal bounds (``Range(max=Decimal("24"))``) as JSON numbers in the OpenAPI document:
+    left as Decimals they are written as strings, which makes the document invalid."""
+    return {key: float(ret[key]) for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+            if isinstance(ret.get(key), Decimal)}
+
+
 class Api(SmorestApi):
     ERROR_SCHEMA = ErrorSchema
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        converter = getattr(self.ma_plugin, "converter", None)
+        if converter is not None and _numeric_bounds not in [getattr(f, "__func__", None)
+                                                              for f in converter.attribute_functions]:
+            converter.add_attribute_function(_numeric_bounds)
 
     def _register_error_handlers(self):
         super()._register_error_handlers()
         self._app.register_error_handler(DomainError, self.handle_domain_error)
+        self._app.register_error_handler(OverflowError, self.handle_out_of_range)
+        self._app.register_error_handler(DataError, self.handle_out_of_range)
+
+    def handle_out_of_range(self, error):
+        """An id or number beyond what the database stores (2**63 and up): SQLite raises
+        OverflowError, PostgreSQL a DataError. No such record, or invalid input; never a 500."""
+        if isinstance(error, DataError) and not _is_out_of_range(error):
+            raise error
+        from .database import db
+
+        db.session.rollback()
+        too_big = [k for k, v in (request.view_args or {}).items() if isinstance(v, int) and abs(v) > MAX_DB_INT]
+        status, message = (404, "No such record.") if too_big else (422, "A number in the request is out of range.")
+        if not is_api_request():
+            return _html_error(status, message)
+        return error_body(status, message), status
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
