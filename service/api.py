@@ -9,13 +9,21 @@ import marshmallow as ma
 from flask import current_app, render_template, request
 from flask_smorest import Api as SmorestApi
 from sqlalchemy import func, select
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError
 
 API_PREFIX = "/api/v1"
 MAX_DB_INT = 2**63 - 1
+UNAVAILABLE = "数据库暂时不可用，请稍后重试"
+RETRY_AFTER_SECONDS = 5
+
+try:  # the driver's own error, should one ever escape SQLAlchemy's wrapping
+    from psycopg import OperationalError as DriverOperationalError
+except ImportError:  # pragma: no cover - SQLite-only installs
+    DriverOperationalError = None
 
 
 def _is_out_of_range(error) -> bool:
@@ -93,6 +101,35 @@ class Api(SmorestApi):
         self._app.register_error_handler(DomainError, self.handle_domain_error)
         self._app.register_error_handler(OverflowError, self.handle_out_of_range)
         self._app.register_error_handler(DataError, self.handle_out_of_range)
+        # The database down, restarting or unreachable: a short 503, never a 500 with a traceback.
+        self._app.register_error_handler(OperationalError, self.handle_database_unavailable)
+        self._app.register_error_handler(DBAPIError, self.handle_database_unavailable)
+        self._app.register_error_handler(PoolTimeoutError, self.handle_database_unavailable)
+        if DriverOperationalError is not None:
+            self._app.register_error_handler(DriverOperationalError, self.handle_database_unavailable)
+
+    def handle_database_unavailable(self, error):
+        """503 with Retry-After when the database cannot be reached (refused, restarting, a dead
+        connection the pool invalidated, a pool exhausted). Any other database error
+        (an integrity or programming error) is a bug and stays a 500."""
+        unreachable = (isinstance(error, (OperationalError, PoolTimeoutError))
+                       or (DriverOperationalError is not None and isinstance(error, DriverOperationalError))
+                       or (isinstance(error, DBAPIError) and error.connection_invalidated))
+        if not unreachable:
+            raise error
+        from .database import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone: let the session drop it
+            db.session.remove()
+        current_app.logger.warning("database unavailable (%s) on %s %s: %s", type(error).__name__, request.method,
+                                   request.path, (str(getattr(error, "orig", None) or error).splitlines() or [""])[0][:200])
+        retry = str(current_app.config.get("DATABASE_RETRY_AFTER", RETRY_AFTER_SECONDS))
+        if not is_api_request():
+            body, status = _html_error(503, UNAVAILABLE)
+            return body, status, {"Retry-After": retry}
+        return error_body(503, UNAVAILABLE, "unavailable"), 503, {"Retry-After": retry}
 
     def handle_out_of_range(self, error):
         """An id or number beyond what the database stores (2**63 and up): SQLite raises

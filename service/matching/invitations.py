@@ -103,8 +103,11 @@ def create_invitation(session, task: Task, member_id: int, now: datetime, *, sco
 def invite(session, scope: Scope, task_id: int, member_id: int, now: datetime, *, tz: ZoneInfo = DEFAULT_TZ,
            hours: int | None = None) -> Invitation:
     """Staff invite one member (the one-click invitation on the suggestions page)."""
+    from ..people.service import member_visibility
+
     task = staff_task(session, scope, task_id, at_least=MANAGE)
-    member = session.get(Member, member_id)
+    # Only members this staff member may see: anyone else answers as if they did not exist.
+    member = session.scalar(select(Member).where(Member.id == member_id, member_visibility(scope)))
     if member is None:
         raise NotFound("成员不存在")
     if not member.active:

@@ -46,6 +46,16 @@ def test_invite_then_accept_makes_the_claim(session, crew, api):
     assert session.get(Task, task.id).taken == 1
 
 
+def test_a_member_outside_the_staff_scope_cannot_be_invited(session, crew, api, world):
+    task = plumbing_task(session, crew)
+    # 李四 lives and is registered in community B only: to A's admin, no such member.
+    r = api.as_("community_admin").post(f"/api/v1/tasks/{task.id}/invitations", json={"member_id": world.member_b.id})
+    assert r.status_code == 404
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Invitation)) == 0
+    assert session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
 def test_one_pending_invitation_per_slot_and_no_duplicates(session, crew, api):
     task = plumbing_task(session, crew, slots=1)
     staff = api.as_("community_admin")
