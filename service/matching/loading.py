@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, and_, bindparam, case, func, literal_column, or_, select, union
+from sqlalchemy import Integer, String, and_, any_, bindparam, case, func, literal_column, or_, select, union
 from sqlalchemy.orm import aliased
 
 from ..database import subtree_condition
@@ -44,7 +44,7 @@ from ..tasks.models import SLOT_HOLDING, Claim, Invitation, Task
 from .inputs import MemberRow, TaskRow, Vocabulary, build_links, build_members, build_tasks
 from .models import AreaNeighbour, MatchingSettings
 from .problem import DEFAULT_MIN_COVER, Problem
-from .timeline import local_minutes
+from .timeline import DAY, WEEK, local_minutes, week_minute
 
 LIVE_INVITATION = ("pending", "accepted")
 # Claims and invitations this far around the tasks' windows are loaded (whole weeks for the weekly cap).
@@ -53,14 +53,17 @@ IN_LIST_MOST = 5000
 
 
 def _id_list(conn, name: str, ids: list[int]):
-    """A set of ids passed as ONE parameter (a JSON array on SQLite, an array on PostgreSQL):
-    an expanding IN list of a thousand ids costs more to render than the query to run."""
+    """A test "column is one of these ids" with the set passed as ONE parameter (a JSON array on
+    SQLite, an array on PostgreSQL): an expanding IN list of a thousand ids costs more to render
+    than the query to run. On PostgreSQL ``= ANY(array)`` (not ``IN (SELECT unnest(...))``, whose
+    row count the planner cannot see, so it may scan a whole table instead of its index)."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        return select(func.unnest(bindparam(name, type_=ARRAY(Integer)))).scalar_subquery(), {name: ids}
-    return (select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=String))),
-            {name: json.dumps(ids)})
+        param = bindparam(name, type_=ARRAY(Integer))
+        return (lambda column: column == any_(param)), {name: ids}
+    subquery = select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=String)))
+    return (lambda column: column.in_(subquery)), {name: json.dumps(ids)}
 
 
 def _approved():
@@ -115,6 +118,7 @@ class Loaded:
     invitations: dict[tuple[int, int], str] = field(default_factory=dict)  # (member, task) -> status, focus tasks
     weights: dict = field(default_factory=dict)
     invitation_hours: int | None = None
+    considered: int = 0  # members around the tasks (more than were loaded when ``eligible_only``)
 
 
 # --- hooks into the standing pairs (service/pairs, written separately) -------------------
@@ -208,10 +212,17 @@ def _task_query(f: TaskFilter):
 def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: Iterable[int] | None = None,
          extra_member_ids: Iterable[int] = (), focus: Iterable[int] = (),
          standing_pairs: Mapping[int, Iterable[int]] | None = None, reserve_pending: bool = True,
-         weights: dict | None = None, min_cover: float | None = None) -> Loaded:
+         weights: dict | None = None, min_cover: float | None = None, eligible_only: bool = False) -> Loaded:
     """Load one matching run. ``members``: exactly these member ids (e.g. one member's
     recommendations) instead of the members around the tasks. ``standing_pairs``:
-    {member id: [beneficiary id]}; read through ``standing_pairs_for`` when None."""
+    {member id: [beneficiary id]}; read through ``standing_pairs_for`` when None.
+
+    ``eligible_only`` (a run of one task, members around it): load only the members who
+    pass the hard filters that depend on the member alone -- may claim, every required
+    skill, some free time in the task's window (when ``min_cover`` > 0) -- plus the
+    task's invitees and ``extra_member_ids``; nobody else could be a candidate, and
+    scores and ties (lower member id first) do not depend on who else is loaded.
+    ``Loaded.considered`` still counts every member around the task."""
     task_rows = session.connection().execute(_task_query(tasks)).all()
     focus = set(focus)
     infos = [TaskInfo(r[0], r[1], r[2], r[3], r[7], r[8], r[9], r[10], int(r[15] or 0), r[14], r[13])
@@ -221,8 +232,20 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
     for r in task_rows:
         kind_of[int(r[4])] = r[6]
 
+    # Settings: the deepest common area of the run (a single community for one task).
+    common = _common_path([t.community_path for t in infos]) if infos else None
+    set_weights, set_cover, set_hours = settings_for(session, common) if common else ({}, None, None)
+    weights = {**set_weights, **(weights or {})}
+    min_cover = min_cover if min_cover is not None else (set_cover or DEFAULT_MIN_COVER)
+
+    vocab_rows = session.connection().execute(
+        select(SkillTag.id, SkillTag.code, SkillTag.name, SkillTag.name_en).order_by(SkillTag.id)).all()
+    vocabulary = Vocabulary.from_pairs((r[1], r[2], r[3] or "") for r in vocab_rows)
+    code_of = {int(r[0]): r[1] for r in vocab_rows}
+
     # Whom to load, as one SQL set reused by every member-side query.
     extra = sorted({int(m) for m in extra_member_ids})
+    considered = None
     if members is not None:
         member_set = select(Member.id).where(Member.id.in_(sorted({int(m) for m in members}) + extra or [-1]))
     else:
@@ -232,21 +255,32 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
                         if tasks.everyone_reach == "street" else ())
         home = aliased(Area)
         reg_community = aliased(Area)
-        parts = [
-            select(Registration.member_id).where(_approved(), Registration.community_id.in_(community_ids or [-1])),
-            select(Member.id).join(home, home.id == Member.home_building_id)
-            .where(subtree_condition(home.path, community_paths + circle)),
-        ]
+        registered = [select(Registration.member_id).where(_approved(),
+                                                           Registration.community_id.in_(community_ids or [-1]))]
         if circle:
-            parts.append(select(Registration.member_id)
-                         .join(reg_community, reg_community.id == Registration.community_id)
-                         .where(_approved(), subtree_condition(reg_community.path, circle)))
+            registered.append(select(Registration.member_id)
+                              .join(reg_community, reg_community.id == Registration.community_id)
+                              .where(_approved(), subtree_condition(reg_community.path, circle)))
+        living = [select(Member.id).join(home, home.id == Member.home_building_id)
+                  .where(subtree_condition(home.path, community_paths + circle))]
+        invited = []
         if task_ids:
-            parts.append(select(Invitation.member_id).where(Invitation.task_id.in_(task_ids),
-                                                            Invitation.status.in_(LIVE_INVITATION)))
+            invited.append(select(Invitation.member_id).where(Invitation.task_id.in_(task_ids),
+                                                              Invitation.status.in_(LIVE_INVITATION)))
         if extra:
-            parts.append(select(Member.id).where(Member.id.in_(extra)))
-        member_set = union(*parts)
+            invited.append(select(Member.id).where(Member.id.in_(extra)))
+        member_set = union(*registered, *living, *invited)
+        if eligible_only and len(infos) == 1:
+            # The active members around the task, from the indexes alone: all of them (registrations,
+            # homes, invitations) less the few deactivated ones (a partial index holds those).
+            around = member_set.subquery()
+            inactive = select(Member.id).where(~Member.active)
+            considered = session.connection().execute(select(
+                func.count(), func.count(case((around.c[0].in_(inactive), 1)))).select_from(around)).one()
+            considered = int(considered[0]) - int(considered[1])
+            member_set = _eligible_set(infos[0], task_rows[0], registered, living, invited, tz=tz,
+                                       min_cover=min_cover, skill_ids={c: i for i, c in code_of.items()},
+                                       vocabulary=vocabulary)
     member_ids_q = select(member_set.subquery().c[0])
     home = aliased(Area)
     people = session.connection().execute(
@@ -255,12 +289,15 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
         .where(Member.id.in_(member_ids_q), Member.active).order_by(Member.id)).all()
     ids = [int(p[0]) for p in people]
     params = {}
+
+    def among(column):
+        return column.in_(member_ids_q)
     if len(people) <= IN_LIST_MOST:
         # An id list lets every later query use its member_id index (the set's subquery
         # is only re-run for very large runs, e.g. a district-wide dispatch); one
         # expanding parameter keeps the statements cached and cheap to build.
         conn = session.connection()
-        member_ids_q, params = _id_list(conn, "member_ids", ids or [-1])
+        among, params = _id_list(conn, "member_ids", ids or [-1])
     conn = session.connection()
 
     def run(stmt):
@@ -269,27 +306,22 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
         if p[3] is not None:
             kind_of[int(p[3])] = p[5]
 
-    vocab_rows = run(select(SkillTag.id, SkillTag.code, SkillTag.name, SkillTag.name_en)
-                                 .order_by(SkillTag.id)).all()
-    vocabulary = Vocabulary.from_pairs((r[1], r[2], r[3] or "") for r in vocab_rows)
-    code_of = {int(r[0]): r[1] for r in vocab_rows}
-
     skills: dict[int, list[str]] = defaultdict(list)
     for member_id, skill_id in run(
             select(member_skills.c.member_id, member_skills.c.skill_id)
-            .where(member_skills.c.member_id.in_(member_ids_q))).all():
+            .where(among(member_skills.c.member_id))).all():
         skills[int(member_id)].append(code_of[int(skill_id)])
 
     sides: dict[int, dict[str, int]] = defaultdict(dict)
     for member_id, community_id, side in run(
             select(Registration.member_id, Registration.community_id, Registration.side)
-            .where(_approved(), Registration.member_id.in_(member_ids_q))).all():
+            .where(_approved(), among(Registration.member_id))).all():
         sides[int(member_id)][side] = int(community_id)
 
     windows: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for member_id, weekday, start, end in run(
             select(AvailabilityWindow.member_id, AvailabilityWindow.weekday, AvailabilityWindow.start_minute,
-                   AvailabilityWindow.end_minute).where(AvailabilityWindow.member_id.in_(member_ids_q))).all():
+                   AvailabilityWindow.end_minute).where(among(AvailabilityWindow.member_id))).all():
         windows[int(member_id)].append((int(weekday), int(start), int(end)))
 
     # History: per member and community, all-time outcomes and this month's service.
@@ -301,7 +333,7 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
                func.sum(case((Claim.status == "no_show", 1), else_=0)),
                func.sum(case((and_(Claim.status == "cancelled", Claim.late_cancel), 1), else_=0)),
                func.sum(case((and_(Claim.status.in_(SLOT_HOLDING), in_month), 1), else_=0)))
-        .join(Task, Task.id == Claim.task_id).where(Claim.member_id.in_(member_ids_q))
+        .join(Task, Task.id == Claim.task_id).where(among(Claim.member_id))
         .group_by(Claim.member_id, Task.community_id)).all()
     done: dict[int, int] = defaultdict(int)
     no_shows: dict[int, int] = defaultdict(int)
@@ -322,7 +354,7 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
         hi = max(t.ends_at for t in infos) + CLAIM_MARGIN
         for member_id, s, e in run(
                 select(Claim.member_id, Task.starts_at, Task.ends_at).join(Task, Task.id == Claim.task_id)
-                .where(Claim.member_id.in_(member_ids_q), Claim.status.in_(SLOT_HOLDING),
+                .where(among(Claim.member_id), Claim.status.in_(SLOT_HOLDING),
                        Task.starts_at < hi, Task.ends_at > lo)).all():
             busy[int(member_id)].append((local_minutes(s, tz), local_minutes(e, tz)))
     else:
@@ -333,7 +365,7 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
     invited_pairs: list[tuple[int, int]] = []
     invitation_state: dict[tuple[int, int], str] = {}
     task_set = set(task_ids)
-    conditions = [and_(Invitation.member_id.in_(member_ids_q), Invitation.status == "pending",
+    conditions = [and_(among(Invitation.member_id), Invitation.status == "pending",
                        Task.starts_at < hi, Task.ends_at > lo)]
     if task_ids:
         conditions.append(and_(Invitation.task_id.in_(task_ids), Invitation.status.in_(LIVE_INVITATION)))
@@ -363,12 +395,6 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
 
     pairs = standing_pairs if standing_pairs is not None else standing_pairs_for(session, ids)
     beneficiary = task_beneficiaries(session, task_ids) if pairs else {}
-
-    # Settings: the deepest common area of the run (a single community for one task).
-    common = _common_path([t.community_path for t in infos]) if infos else None
-    set_weights, set_cover, set_hours = settings_for(session, common) if common else ({}, None, None)
-    weights = {**set_weights, **(weights or {})}
-    min_cover = min_cover if min_cover is not None else (set_cover or DEFAULT_MIN_COVER)
 
     member_rows = []
     for p in people:
@@ -400,7 +426,43 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
     return Loaded(problem=problem, vocabulary=vocabulary, tasks=infos,
                   task_row={t.id: i for i, t in enumerate(infos)}, member_row={m: i for i, m in enumerate(ids)},
                   member_names={int(p[0]): p[1] for p in people}, invitations=invitation_state, weights=weights,
-                  invitation_hours=set_hours)
+                  invitation_hours=set_hours, considered=len(ids) if considered is None else int(considered))
+
+
+def _eligible_set(info: TaskInfo, row, registered: list, living: list, invited: list, *, tz: ZoneInfo,
+                  min_cover: float, skill_ids: dict[str, int], vocabulary: Vocabulary):
+    """The members around one task who pass the member-side hard filters (eligibility.py:
+    may claim, required skills, availability), plus its invitees and the extra members.
+
+    Every condition is necessary for eligibility, never sufficient: the matcher still runs
+    all filters on whoever is loaded."""
+    if info.policy == "registered":
+        base = registered
+    elif info.policy == "everyone":
+        base = registered + living
+    else:  # invitation only: the invitees are all
+        base = []
+    if not base:
+        return union(*invited) if invited else select(Member.id).where(Member.id == -1)
+    around = union(*base).subquery()
+    who = around.c[0]
+    conditions = []
+    for code in sorted({c for c in (row[11] or []) if c in vocabulary._bit}):
+        conditions.append(select(member_skills.c.member_id).where(
+            member_skills.c.member_id == who, member_skills.c.skill_id == skill_ids[code]).exists())
+    start, end = local_minutes(info.starts_at, tz), local_minutes(info.ends_at, tz)
+    duration = end - start
+    if min_cover > 1e-9 and 0 < duration < WEEK:
+        # Coverage > 0 needs a weekly window overlapping the task's (cyclic) window in week minutes.
+        lo = int(week_minute(start))
+        hi = lo + duration
+        pieces = [(lo, min(hi, WEEK))] + ([(0, hi - WEEK)] if hi > WEEK else [])
+        begin = AvailabilityWindow.weekday * DAY + AvailabilityWindow.start_minute
+        finish = AvailabilityWindow.weekday * DAY + AvailabilityWindow.end_minute
+        conditions.append(select(AvailabilityWindow.member_id).where(
+            AvailabilityWindow.member_id == who, or_(*(and_(begin < b, finish > a) for a, b in pieces))).exists())
+    parts = [select(who).where(*conditions)] + invited
+    return union(*parts)
 
 
 def _common_path(paths: list[str]) -> str:

@@ -53,22 +53,25 @@ def _item(loaded: Loaded, suggestion, rank: int | None = None) -> dict:
     return out
 
 
-def _load_task(session, task: Task, now: datetime, tz: ZoneInfo, extra=()) -> Loaded:
-    """One task and the members of its community (and its invitees): a request's worth."""
+def _load_task(session, task: Task, now: datetime, tz: ZoneInfo, extra=(), eligible_only: bool = False) -> Loaded:
+    """One task and the members of its community (and its invitees): a request's worth.
+    ``eligible_only``: just those of them who could be candidates (see ``load``)."""
     return load(session, TaskFilter(task_ids=(task.id,), everyone_reach="community"), now=now, tz=tz,
-                extra_member_ids=extra, focus=(task.id,))
+                extra_member_ids=extra, focus=(task.id,), eligible_only=eligible_only)
 
 
 def candidates_for_task(session, scope: Scope, task_id: int, now: datetime, limit: int = 10, *,
                         tz: ZoneInfo = DEFAULT_TZ) -> dict:
     """The best members for a task, ranked, each with score, breakdown and reasons in words."""
     task = staff_task(session, scope, task_id)
-    loaded = _load_task(session, task, now, tz)
+    # Only members who pass the member-side hard filters are loaded: the ranking is the same
+    # (scores and ties do not depend on who else is loaded), the load a fraction.
+    loaded = _load_task(session, task, now, tz, eligible_only=True)
     p = loaded.problem
     graph = build_candidates(p)
     rows = list(graph.rows_of(loaded.task_row[task.id]))[:_limit(limit)]
     items = [_item(loaded, graph.describe(p, r), rank=i + 1) for i, r in enumerate(rows)]
-    return {"task_id": task.id, "open_slots": int(p.tasks.slots[0]), "considered": len(p.members.ids),
+    return {"task_id": task.id, "open_slots": int(p.tasks.slots[0]), "considered": loaded.considered,
             "items": items}
 
 

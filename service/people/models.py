@@ -42,6 +42,8 @@ class Member(db.Model):
             "party_status IN ('in_service','retired','floating','non_party','new_employment')",
             name="party_status",
         ),
+        # The few deactivated members (matching counts the active ones around a task from indexes).
+        db.Index("ix_members_inactive", "id", sqlite_where=db.text("active = 0"), postgresql_where=db.text("NOT active")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +77,8 @@ class AvailabilityWindow(db.Model):
     __table_args__ = (
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
         CheckConstraint("start_minute >= 0 AND start_minute < end_minute AND end_minute <= 1440", name="span"),
+        # Covering: members' windows (matching) without visiting the rows.
+        db.Index("ix_availability_windows_member_week", "member_id", "weekday", "start_minute", "end_minute"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -42,6 +42,8 @@ class Registration(db.Model):
               postgresql_where=_APPROVED, sqlite_where=_APPROVED),
         Index("uq_registrations_one_pending", "member_id", "side", unique=True,
               postgresql_where=_PENDING, sqlite_where=_PENDING),
+        # Covering: a community's approved members (matching) without visiting the rows.
+        Index("ix_registrations_community_status_member", "community_id", "status", "member_id", "side"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
