@@ -18,7 +18,8 @@ from ..people.models import Member
 from ..places.models import Area, Unit
 from ..web.helpers import flash_error
 from . import service
-from .export import SIDE_LABELS, STATUS_LABELS, compliance_xlsx, status_text, xlsx_download
+from ..exports import download
+from .export import SIDE_LABELS, STATUS_LABELS, compliance_xlsx, status_text
 from .forms import DecideForm, FileForm, WithdrawForm
 from .models import SIDES
 from .routes import pages
@@ -210,7 +211,7 @@ def unit_compliance():
         return render_template("error.html", status=403, message=_("仅单位管理员可见")), 403
     report = service.compliance(db.session, scope, unit_id)
     if request.args.get("format") == "xlsx":
-        return xlsx_download(f"{report['unit_name']}-双报到未完成名单.xlsx", compliance_xlsx(report))
+        return download(f"{report['unit_name']}-双报到未完成名单.xlsx", compliance_xlsx(report))
     units = sorted(scope.unit_ids)
     unit_names = dict(db.session.execute(select(Unit.id, Unit.name)
                                          .where(Unit.id.in_(units)))) if len(units) > 1 else {}

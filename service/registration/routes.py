@@ -7,7 +7,8 @@ from ..api import page_of, paginate
 from ..database import db
 from ..people.auth import require_scope
 from . import service
-from .export import compliance_xlsx, xlsx_download
+from ..exports import download
+from .export import compliance_xlsx
 from .schemas import (BatchResultSchema, BatchSchema, ComplianceQuerySchema, ComplianceSchema,
                       MemberRegistrationsSchema, RegistrationCreateSchema, RegistrationDetailSchema,
                       RegistrationQuerySchema, RegistrationSchema, RejectSchema, WithdrawSchema)
@@ -106,7 +107,7 @@ class Compliance(MethodView):
         ``?format=xlsx`` answers the same list as a spreadsheet."""
         report = service.compliance(db.session, require_scope(), unit_id)
         if args["format"] == "xlsx":
-            return xlsx_download(f"{report['unit_name']}-双报到未完成名单.xlsx", compliance_xlsx(report))
+            return download(f"{report['unit_name']}-双报到未完成名单.xlsx", compliance_xlsx(report))
         return report
 
 
