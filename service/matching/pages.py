@@ -14,8 +14,7 @@ from ..periods import app_timezone
 from ..people.auth import current_scope
 from ..people.scope import MANAGE
 from ..places.models import Area
-from ..web.forms import EmptyForm
-from ..web.helpers import flash_error
+from ..web.helpers import back_with_error, flash_error, form_token_ok
 from . import invitations, service
 from .routes import pages
 
@@ -24,19 +23,6 @@ DISPATCH_AREA_KINDS = ("street", "community", "compound", "grid")
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _fail(error: DomainError, target: str):
-    db.session.rollback()
-    flash_error(error)
-    return redirect(target), 303
-
-
-def _csrf_ok() -> bool:
-    if EmptyForm().validate_on_submit():
-        return True
-    flash(_("表单已过期，请刷新后重试"), "error")
-    return False
 
 
 def _lang() -> str:
@@ -69,7 +55,7 @@ def suggestions(task_id: int):
 @login_required
 def invite(task_id: int):
     target = url_for("matching_pages.suggestions", task_id=task_id)
-    if not _csrf_ok():
+    if not form_token_ok():
         return redirect(target), 303
     try:
         member_id = int(request.form.get("member_id", ""))
@@ -78,7 +64,7 @@ def invite(task_id: int):
     try:
         invitations.invite(db.session, current_scope(), task_id, member_id, _now(), tz=app_timezone())
     except DomainError as error:
-        return _fail(error, target)
+        return back_with_error(error, target)
     db.session.commit()
     flash(_("已发送邀请"), "info")
     return redirect(target), 303
@@ -117,7 +103,7 @@ def dispatch_page():
             "to": request.values.get("to") or (today + timedelta(days=6)).isoformat()}
     plan = None
     if request.method == "POST":
-        if not _csrf_ok():
+        if not form_token_ok():
             return redirect(url_for("matching_pages.dispatch_page")), 303
         start, end = _window(request.form)
         try:
@@ -151,7 +137,7 @@ def answer(invitation_id: int, action: str):
     target = url_for("matching_pages.my_invitations")
     if action not in ("accept", "decline"):
         abort(404)
-    if not _csrf_ok():
+    if not form_token_ok():
         return redirect(target), 303
     scope = current_scope()
     try:
@@ -161,7 +147,7 @@ def answer(invitation_id: int, action: str):
             invitation, _next = invitations.decline(db.session, scope, invitation_id, _now(),
                                                     request.form.get("reason", ""), tz=app_timezone())
     except DomainError as error:
-        return _fail(error, target)
+        return back_with_error(error, target)
     db.session.commit()
     if action == "accept":
         flash(_("已接受邀请，认领成功"), "info")

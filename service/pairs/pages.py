@@ -17,8 +17,7 @@ from ..people.models import Member
 from ..people.phones import normalise_phone
 from ..people.scope import MANAGE
 from ..places.models import Area
-from ..web.forms import EmptyForm
-from ..web.helpers import flash_error
+from ..web.helpers import flash_error, form_token_ok
 from . import service
 from .models import GROUP_LABELS, GROUPS, PERIODIC, RHYTHM_LABELS, RHYTHMS, VISIT_STATUSES
 from .routes import pages
@@ -31,13 +30,6 @@ assert set(VISIT_STATUS_LABELS) == set(VISIT_STATUSES)
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _csrf_ok() -> bool:
-    if EmptyForm().validate_on_submit():
-        return True
-    flash(_("表单已过期，请刷新后重试"), "error")
-    return False
 
 
 def _labels() -> dict:
@@ -106,7 +98,7 @@ def create_pair():
     scope = current_scope()
     if not scope.paths(MANAGE):
         return _forbidden(_("只有社区及以上管理员可以结对"))
-    if not _csrf_ok():
+    if not form_token_ok():
         return _staff_page(scope, 400, request.form)
     form = request.form
     try:
@@ -130,7 +122,7 @@ def create_pair():
 def end_pair(pair_id: int):
     scope = current_scope()
     target = url_for("pairs_pages.staff_pairs")
-    if not _csrf_ok():
+    if not form_token_ok():
         return redirect(target), 303
     try:
         service.end_pair(db.session, scope, pair_id, request.form.get("reason", "")[:300], _now())
@@ -161,7 +153,7 @@ def rhythms():
     area = next((a for a in areas if a.id == chosen), areas[0])
     status = 200
     if request.method == "POST":
-        if not _csrf_ok():
+        if not form_token_ok():
             status = 400
         else:
             changes = {}

@@ -17,28 +17,14 @@ from ..people.models import SkillTag
 from ..people.scope import MANAGE
 from ..places.models import Area
 from ..points.catalogue import list_catalogue
-from ..web.forms import EmptyForm
-from ..web.helpers import flash_error
+from ..web.helpers import back_with_error, flash_error, form_token_ok
 from . import service
-from .models import Claim, Task
+from .models import Claim
 from .routes import pages
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _fail(error: DomainError, target: str):
-    db.session.rollback()
-    flash_error(error)
-    return redirect(target), 303
-
-
-def _csrf_ok() -> bool:
-    if EmptyForm().validate_on_submit():
-        return True
-    flash(_("表单已过期，请刷新后重试"), "error")
-    return False
 
 
 @pages.get("/tasks")
@@ -88,7 +74,7 @@ def task_detail(task_id: int):
 def claim(task_id: int):
     scope = current_scope()
     target = url_for("tasks_pages.task_detail", task_id=task_id)
-    if not _csrf_ok():
+    if not form_token_ok():
         return redirect(target), 303
     try:
         if scope.member_id is None:
@@ -97,7 +83,7 @@ def claim(task_id: int):
         result = service.claim_task(db.session, task_id=task_id, member_id=scope.member_id, now=_now(),
                                     waitlist=request.form.get("waitlist") == "1")
     except DomainError as error:
-        return _fail(error, target)
+        return back_with_error(error, target)
     db.session.commit()
     flash(_("认领成功") if result.status == "claimed" else _("已加入候补名单"), "info")
     return redirect(target), 303
@@ -110,7 +96,7 @@ def claim_action(claim_id: int, action: str):
     back = request.form.get("next") or url_for("tasks_pages.my_tasks")
     if not back.startswith("/"):
         back = url_for("tasks_pages.my_tasks")
-    if not _csrf_ok():
+    if not form_token_ok():
         return redirect(back), 303
     tz = app_timezone()
     try:
@@ -133,7 +119,7 @@ def claim_action(claim_id: int, action: str):
         else:
             return render_template("error.html", status=404, message=_("页面不存在")), 404
     except DomainError as error:
-        return _fail(error, back)
+        return back_with_error(error, back)
     db.session.commit()
     flash(_("已完成"), "info")
     return redirect(back), 303
@@ -185,7 +171,7 @@ def new_task():
     status = 200
     form = request.form
     if request.method == "POST":
-        if not _csrf_ok():
+        if not form_token_ok():
             status = 400
         else:
             tz = app_timezone()
@@ -237,7 +223,7 @@ def verification_queue():
 @login_required
 def verify_batch():
     scope = current_scope()
-    if not _csrf_ok():
+    if not form_token_ok():
         return redirect(url_for("tasks_pages.verification_queue")), 303
     done = failed = 0
     for claim_id in request.form.getlist("claim_id", type=int)[:200]:

@@ -73,6 +73,27 @@ def flash_error(error: DomainError) -> None:
     flash(_(error.message), "error")
 
 
+def back_with_error(error: DomainError, target: str):
+    """A refused page action: undo it, say why, and go back where the form was."""
+    from flask import redirect
+
+    from ..database import db
+
+    db.session.rollback()
+    flash_error(error)
+    return redirect(target), 303
+
+
+def form_token_ok() -> bool:
+    """The form's CSRF token is valid; if not, the page says so and nothing is changed."""
+    from .forms import EmptyForm
+
+    if EmptyForm().validate_on_submit():
+        return True
+    flash(_("表单已过期，请刷新后重试"), "error")
+    return False
+
+
 def install_template_helpers(app: Flask) -> None:
     @app.before_request
     def _remember_language():
