@@ -1,6 +1,6 @@
 """Load: claim storm, browsing and a verify burst against gunicorn on PostgreSQL (issue 7).
 
-    python -m benchmarks.load [--scale city|demo] [--keep] [--threads 64] [--browse-threads 32]
+    python -m benchmarks.load [--scale city|demo] [--keep] [--reuse URL] [--threads 64] [--browse-threads 32]
 
 Creates a fresh database on the PostgreSQL server named by DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/test), builds the demo city, prepares the
@@ -21,7 +21,9 @@ thread-pool client (one keep-alive http.client connection per thread):
 Prints one JSON object keyed by scenario. The client runs on the same machine
 as gunicorn and PostgreSQL and shares its cores, so the figures are a floor.
 gunicorn and the database are always stopped and dropped at the end (the
-database is kept with --keep).
+database is kept with --keep). ``--reuse URL`` runs against a database kept
+earlier without building the city again (each run prepares its own storm tasks,
+members and done claims, so runs do not disturb each other).
 
 Targets (issue 7, on a 2-core machine): claim storm p99 < 1 s with no
 overbooking; browse >= 300 requests/s with p95 < 200 ms.
@@ -119,7 +121,7 @@ def prepare(session, rng: random.Random) -> dict:
     # The verify burst: 2,000 claims reported done, 10 a task, in one community.
     verify_community = communities[0]
     admin_id = session.scalar(insert(Account).returning(Account.id).values(
-        phone="19500000001", name="bench admin", active=True, created_at=now))
+        phone=f"195{rng.randrange(10**8):08d}", name="bench admin", active=True, created_at=now))
     session.execute(insert(RoleGrant).values(account_id=admin_id, role="community_admin", area_id=verify_community))
     admin_token = issue_token(session, SimpleNamespace(id=admin_id), 48)[0]
     verifiers = list(session.scalars(select(Member.id).where(Member.active.is_(True)).order_by(Member.id)
@@ -408,6 +410,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", default="city", choices=["demo", "city"])
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (its URL is printed)")
+    parser.add_argument("--reuse", metavar="URL", help="run against a database kept by --keep (no city build)")
     parser.add_argument("--threads", type=int, default=64, help="client threads for the storm and the burst")
     parser.add_argument("--browse-threads", type=int, default=32, help="client threads for browse")
     parser.add_argument("--browse-requests", type=int, default=6000)
@@ -421,14 +424,18 @@ def main() -> None:
     from service.demo.build import build_all
 
     rng = random.Random(args.seed)
-    url, drop = fresh_database("load")
+    if args.reuse:
+        url, drop = args.reuse, (lambda: None)
+    else:
+        url, drop = fresh_database("load")
     proc, log_path, report = None, None, {}
     try:
         app = migrated_app(url)
         with app.app_context():
             started = time.perf_counter()
-            build_all(db.session, scale=args.scale, seed=11, hash_params=CHEAP_HASH)
-            db.session.commit()
+            if not args.reuse:
+                build_all(db.session, scale=args.scale, seed=11, hash_params=CHEAP_HASH)
+                db.session.commit()
             build_s = time.perf_counter() - started
             started = time.perf_counter()
             data = prepare(db.session, rng)
@@ -470,7 +477,7 @@ def main() -> None:
             engine.dispose()
     finally:
         stop(proc)
-        if args.keep:
+        if args.keep or args.reuse:
             report["kept_database"] = url
         else:
             drop()

@@ -49,6 +49,9 @@ FAR_FIRST = 2048
 SLACK = 4
 # Bounds are computed in float32; this margin keeps them above the exact float64 score.
 BOUND_MARGIN = 1e-4
+# A far member whose bound equals the K-th score could tie it and, with a lower member
+# row, belong in the top; the scan stops only when the bound is strictly below.
+TIE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -308,10 +311,12 @@ class _Builder:
         return col[hit], pos[hit]
 
     def _settled(self, got: _Scored, tasks: np.ndarray, left_out: np.ndarray) -> np.ndarray:
-        """Whether each task's top K_t is proven: nothing left, or its K_t-th score reaches
-        the best bound left out (bounds carry BOUND_MARGIN above the exact score)."""
+        """Whether each task's top K_t is proven: nothing left, or its K_t-th score is
+        strictly above every score left out. A bound sits BOUND_MARGIN (less float32
+        rounding, far below half of it) above its exact score, so a cell left out whose
+        score ties the K_t-th -- and might win the tie on member row -- keeps the task open."""
         count, kth = got.kth(tasks, self.limit)
-        return (left_out == -np.inf) | ((count >= self.limit[tasks]) & (kth >= left_out - BOUND_MARGIN))
+        return (left_out == -np.inf) | ((count >= self.limit[tasks]) & (kth > left_out - BOUND_MARGIN / 2))
 
     def block(self, rows: np.ndarray, tasks: np.ndarray) -> _Scored:
         """Certified top-K_t of ``rows`` (sorted) for each of ``tasks``, all of whom may claim."""
@@ -376,7 +381,7 @@ class _Builder:
                     break
                 count, kth = best.kth(tasks[group], self.limit)
                 nxt = self.static[line[start]] + bound[group]
-                group = group[~((count >= self.limit[tasks[group]]) & (kth >= nxt))]
+                group = group[~((count >= self.limit[tasks[group]]) & (kth > nxt + TIE))]
             parts.append(best)
         return _Scored.join(parts)
 

@@ -94,8 +94,13 @@ def component_values(p: Problem, m, t, share) -> tuple[np.ndarray, np.ndarray]:
     return values, level
 
 
+# Scores are kept on a 1e-9 grid so that two members with the same profile tie exactly,
+# whichever batch scored them: ties are then broken by member, as documented.
+SCORE_DECIMALS = 9
+
+
 def total(p: Problem, values: np.ndarray) -> np.ndarray:
-    return values.astype(np.float64) @ p.weight_vector
+    return np.round(values.astype(np.float64) @ p.weight_vector, SCORE_DECIMALS)
 
 
 def breakdown(p: Problem, values_row: np.ndarray) -> dict[str, float]:

@@ -46,7 +46,7 @@ class Pairs(MethodView):
             raise Invalid("只有成员或工作人员可以查看结对")
         result = paginate(db.session, service.member_pairs(scope.member_id, active=args["active"]),
                           args["page"], args["per_page"])
-        result["items"] = [PairMemberSchema().dump(p) for p in result["items"]]
+        result["items"] = PairMemberSchema(many=True).dump(result["items"])
         return jsonify(result)
 
     @api.arguments(PairCreateSchema)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..audit.log import record
 from ..database import utcnow
@@ -74,7 +75,9 @@ def issue_token(session, account: Account, hours: int) -> tuple[str, ApiToken]:
 
 
 def account_for_token(session, token: str) -> Account | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    # Every API call asks this; the account comes along in the same statement.
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token))
+                         .options(joinedload(ApiToken.account)))
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     account = row.account

@@ -54,7 +54,7 @@ class Tasks(MethodView):
                                    page=args["page"], per_page=args["per_page"])
         # Members get the public view (no beneficiary group), already serialised, so the
         # staff response schema is bypassed rather than applied on top.
-        result["items"] = [TaskPublicSchema().dump(t) for t in result["items"]]
+        result["items"] = TaskPublicSchema(many=True).dump(result["items"])
         return jsonify(result)
 
     @api.arguments(TaskCreateSchema)
@@ -110,7 +110,8 @@ class TaskClaims(MethodView):
         scope = require_scope()
         if scope.member_id is None:
             raise Invalid("只有成员可以认领任务")
-        service.get_task(db.session, scope, task_id)
+        # Held, not discarded: the session's identity map is weak, and claim_task looks it up again.
+        task = service.get_task(db.session, scope, task_id)  # noqa: F841
         claim = service.claim_task(db.session, task_id=task_id, member_id=scope.member_id, now=now(),
                                    waitlist=data["waitlist"])
         db.session.commit()

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, case, cast, exists, func, or_, select, update
+from sqlalchemy import String, and_, case, cast, func, or_, select, update
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from ..audit.log import record
 from ..errors import Conflict, Forbidden, Invalid, NotFound  # noqa: F401  (Invalid is used by pages too)
@@ -226,28 +227,39 @@ def _filter_tasks(stmt, *, community_id=None, status=None, day=None, skill=None,
 
 def task_hall(session, member_id: int, now: datetime, *, community_id=None, day=None, skill=None, category=None,
               tz: ZoneInfo | None = None, page: int = 1, per_page: int = 20) -> dict:
-    """Open tasks this member may claim: nearest first (building, compound, community), then soonest."""
-    member = session.get(Member, member_id)
+    """Open tasks this member may claim: nearest first (building, compound, community), then soonest.
+
+    The hall is the busiest read of the service, so it costs a fixed handful of statements:
+    the member's home and registrations, their live invitations, then one query that pages,
+    counts (a window count) and brings each task's community and place along."""
+    home = session.scalar(select(Area.path).join(Member, Member.home_building_id == Area.id)
+                          .where(Member.id == member_id))
     communities = registered_communities(session, member_id)
-    invited = select(Invitation.id).where(Invitation.task_id == Task.id, Invitation.member_id == member_id,
-                                          Invitation.status.in_(("pending", "accepted")))
+    invited = list(session.scalars(select(Invitation.task_id).where(
+        Invitation.member_id == member_id, Invitation.status.in_(("pending", "accepted")))))
     visible = or_(Task.claim_policy == "everyone",
                   and_(Task.claim_policy == "registered", Task.community_id.in_(communities or {-1})),
-                  exists(invited))
-    stmt = select(Task).where(Task.status.in_(("open", "full")), Task.ends_at > now, visible)
+                  Task.id.in_(invited or [-1]))
+    place = aliased(Area)
+    stmt = (select(Task, func.count().over()).join(place, place.id == Task.place_id)
+            .where(Task.status.in_(("open", "full")), Task.ends_at > now, visible))
     stmt = _filter_tasks(stmt, community_id=community_id, day=day, skill=skill, tz=tz, category=category)
-    home = member.home_building.path if member and member.home_building else None
     order = []
     if home:
         # Nearness from the materialised paths: same building, then same compound/grid, then community.
         parts = home.strip("/").split("/")
         prefixes = ["/" + "/".join(parts[:n]) + "/" for n in range(len(parts), 2, -1)]
-        place = select(Area.path).where(Area.id == Task.place_id).scalar_subquery()
-        order.append(case(*[(place.startswith(p), i) for i, p in enumerate(prefixes)], else_=len(prefixes)))
-    stmt = stmt.order_by(None).order_by(*order, Task.starts_at, Task.id)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return {"items": items, "page": page, "per_page": per_page, "total": total or 0}
+        order.append(case(*[(place.path.startswith(p), i) for i, p in enumerate(prefixes)], else_=len(prefixes)))
+    stmt = (stmt.order_by(None).order_by(*order, Task.starts_at, Task.id)
+            .options(contains_eager(Task.place.of_type(place)), joinedload(Task.community))
+            .limit(per_page).offset((page - 1) * per_page))
+    rows = session.execute(stmt).all()
+    if rows:
+        total = rows[0][1]
+    else:  # past the last page the window count has no row to ride on
+        total = session.scalar(select(func.count()).select_from(
+            stmt.limit(None).offset(None).order_by(None).with_only_columns(Task.id).subquery()))
+    return {"items": [task for task, _ in rows], "page": page, "per_page": per_page, "total": total or 0}
 
 
 # --- claims ---------------------------------------------------------------------------
@@ -269,7 +281,9 @@ def eligibility_problem(session, member: Member, task: Task) -> str | None:
             Invitation.task_id == task.id, Invitation.member_id == member.id,
             Invitation.status.in_(("pending", "accepted")))) is None:
         return "该任务仅限受邀成员认领"
-    missing = set(task.required_skills or []) - {s.code for s in member.skills}
+    missing = set(task.required_skills or [])
+    if missing:
+        missing -= {s.code for s in member.skills}
     if missing:
         return f"缺少所需技能：{', '.join(sorted(missing))}"
     return None

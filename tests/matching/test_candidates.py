@@ -23,6 +23,13 @@ def brute(p):
     return m, t, total(p, v)
 
 
+def top_members(m, t, score, task, k):
+    """The documented order: best score first, ties to the lower member row."""
+    mine = t == task
+    order = np.lexsort((m[mine], -score[mine]))
+    return m[mine][order][:k].tolist()
+
+
 @settings(max_examples=40, derandomize=True, deadline=None)
 @given(cities)
 def test_uncapped_graph_is_exactly_the_eligible_pairs(city):
@@ -56,6 +63,7 @@ def test_capped_graph_keeps_each_tasks_best(city, base, per_slot, slack):
         best = np.sort(score[t == tt])[::-1][:k]
         rows = list(g.rows_of(tt))
         assert np.allclose(g.score[rows], best)
+        assert g.member[rows].tolist() == top_members(m, t, score, tt, k)
         for r in rows:  # each kept pair is eligible, with its true score
             assert want[(int(g.member[r]), tt)] == pytest.approx(g.score[r])
 
@@ -73,6 +81,7 @@ def test_capped_graph_in_a_crowd(seed, n_members, k, slack, far_first):
     for tt in range(p.T):
         rows = list(g.rows_of(tt))
         assert np.allclose(g.score[rows], np.sort(score[t == tt])[::-1][:k])
+        assert g.member[rows].tolist() == top_members(m, t, score, tt, k)
         assert all(want[(int(g.member[r]), tt)] == pytest.approx(g.score[r]) for r in rows)
 
 
