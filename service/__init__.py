@@ -28,12 +28,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # Chinese text stays readable in API answers
 
     from . import logs
-    from .database import configure_engine
+    from .database import configure_engine, end_sessions_safely
 
     logs.install()
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    end_sessions_safely(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),

@@ -106,3 +106,26 @@ def configure_engine(engine, busy_timeout_ms: int) -> None:
         # writers queue on the busy timeout instead of failing half-way or
         # overwriting each other.
         connection.exec_driver_sql("BEGIN" if read_only_transaction.get() else "BEGIN IMMEDIATE")
+
+
+def end_sessions_safely(app) -> None:
+    """Close each request's session even when the server dropped its connection.
+
+    Flask-SQLAlchemy's own teardown rolls back on the connection; if PostgreSQL went away
+    after the request's last query (a restart, a killed backend), that ROLLBACK raises
+    outside every error handler and the client gets a bare 500, even for a claim that was
+    committed. Registered after Flask-SQLAlchemy, this runs first (teardowns run in
+    reverse): a dead connection is invalidated and the session discarded, so the answer
+    already made goes out and the pool replaces the connection on the next checkout."""
+    from sqlalchemy.exc import DBAPIError
+
+    @app.teardown_appcontext
+    def _end_session(_error):
+        try:
+            db.session.remove()
+        except DBAPIError:
+            try:
+                db.session.registry().invalidate()
+            except DBAPIError:
+                pass
+            db.session.registry.clear()

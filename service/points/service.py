@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from ..audit.log import record
 from ..errors import Forbidden, Invalid, NotFound
@@ -154,16 +154,35 @@ def totals(session, member_id: int, period: Period | None = None) -> dict:
 
 
 def member_points(session, scope: Scope, member_id: int, period: Period, page: int, per_page: int) -> dict:
+    """A member's page of entries in a period, with totals by side for the period and all time.
+
+    Members open this often: the page and its count come in one statement (a window count),
+    both sets of totals in another (one pass over the member's entries)."""
     member = get_member(session, scope, member_id)
-    stmt = (select(LedgerEntry).where(LedgerEntry.member_id == member.id, LedgerEntry.booked_at >= period.start_utc,
-                                      LedgerEntry.booked_at < period.end_utc)
-            .order_by(LedgerEntry.booked_at.desc(), LedgerEntry.id.desc()))
-    entries = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    count = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    in_period = and_(LedgerEntry.booked_at >= period.start_utc, LedgerEntry.booked_at < period.end_utc)
+    rows = session.execute(
+        select(LedgerEntry, func.count().over()).where(LedgerEntry.member_id == member.id, in_period)
+        .order_by(LedgerEntry.booked_at.desc(), LedgerEntry.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        count = rows[0][1]
+    else:  # past the last page the window count has no row to ride on
+        count = session.scalar(select(func.count()).select_from(LedgerEntry)
+                               .where(LedgerEntry.member_id == member.id, in_period))
+    sums = session.execute(
+        select(LedgerEntry.side, func.sum(LedgerEntry.amount), func.sum(case((in_period, LedgerEntry.amount), else_=0)))
+        .where(LedgerEntry.member_id == member.id).group_by(LedgerEntry.side)).all()
+
+    def by_side(column: int) -> dict:
+        found = {row[0]: row[column] for row in sums}
+        result = {side: Decimal(found.get(side) or 0) * TENTH for side in SIDES}
+        result["total"] = sum(result.values(), Decimal("0"))
+        return result
+
     return {"member_id": member.id, "period": {"kind": period.kind, "start": period.start, "end": period.end,
                                                 "label": period.label},
-            "totals": totals(session, member.id, period), "all_time": totals(session, member.id),
-            "entries": {"items": entries, "page": page, "per_page": per_page, "total": count}}
+            "totals": by_side(2), "all_time": by_side(1),
+            "entries": {"items": [entry for entry, _ in rows], "page": page, "per_page": per_page, "total": count}}
 
 
 # --- 双评价 ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from ..people.scope import MANAGE
 from . import service
 from .schemas import (ClaimBatchResultSchema, BatchVerifySchema, ClaimQuerySchema, ClaimRequestSchema, ClaimSchema,
                       DoneSchema, MemberClaimQuerySchema, ReasonSchema, TaskActionSchema, TaskCreateSchema,
-                      TaskPublicSchema, TaskQuerySchema, TaskStaffSchema, TaskUpdateSchema)
+                      TaskHallItemSchema, TaskPublicSchema, TaskQuerySchema, TaskStaffSchema, TaskUpdateSchema)
 
 api = Blueprint("tasks", __name__, url_prefix="/api/v1", description="任务与认领 Tasks and claims")
 pages = PageBlueprint("tasks_pages", __name__, template_folder="templates")
@@ -51,10 +51,10 @@ class Tasks(MethodView):
             raise Invalid("只有成员或工作人员可以查看任务")
         result = service.task_hall(db.session, scope.member_id, now(), community_id=args.get("community_id"),
                                    day=args.get("date"), skill=args.get("skill"), tz=tz,
-                                   page=args["page"], per_page=args["per_page"])
+                                   page=args["page"], per_page=args["per_page"], as_rows=True)
         # Members get the public view (no beneficiary group), already serialised, so the
         # staff response schema is bypassed rather than applied on top.
-        result["items"] = TaskPublicSchema(many=True).dump(result["items"])
+        result["items"] = TaskHallItemSchema(many=True).dump(result["items"])
         return jsonify(result)
 
     @api.arguments(TaskCreateSchema)

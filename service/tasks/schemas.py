@@ -32,6 +32,13 @@ class TaskPublicSchema(DumpSchema):
     urgent = ma.fields.Boolean()
 
 
+class TaskHallItemSchema(TaskPublicSchema):
+    """The same fields, read from the task hall's plain rows (names already joined in)."""
+
+    community_name = ma.fields.String()
+    place_name = ma.fields.String()
+
+
 class TaskStaffSchema(TaskPublicSchema):
     beneficiary_group = ma.fields.String(allow_none=True)
     need_ids = ma.fields.List(ma.fields.Integer())

@@ -225,13 +225,22 @@ def _filter_tasks(stmt, *, community_id=None, status=None, day=None, skill=None,
 
 # --- the task hall -------------------------------------------------------------------
 
+# What a member sees of a task in the hall (TaskPublicSchema's fields), read as plain columns.
+_HALL_COLUMNS = ("id", "title", "description", "kind", "activity", "community_id", "place_id", "category",
+                 "starts_at", "ends_at", "slots", "taken", "required_skills", "preferred_skills", "claim_policy",
+                 "status", "urgent")
+
+
 def task_hall(session, member_id: int, now: datetime, *, community_id=None, day=None, skill=None, category=None,
-              tz: ZoneInfo | None = None, page: int = 1, per_page: int = 20) -> dict:
+              tz: ZoneInfo | None = None, page: int = 1, per_page: int = 20, as_rows: bool = False) -> dict:
     """Open tasks this member may claim: nearest first (building, compound, community), then soonest.
 
     The hall is the busiest read of the service, so it costs a fixed handful of statements:
     the member's home and registrations, their live invitations, then one query that pages,
-    counts (a window count) and brings each task's community and place along."""
+    counts (a window count) and brings each task's community and place along. With
+    ``as_rows`` the items are plain rows (the public fields, ``community_name`` and
+    ``place_name``) rather than Task objects: the API needs nothing more, and building
+    ORM objects was most of its cost."""
     home = session.scalar(select(Area.path).join(Member, Member.home_building_id == Area.id)
                           .where(Member.id == member_id))
     communities = registered_communities(session, member_id)
@@ -241,8 +250,16 @@ def task_hall(session, member_id: int, now: datetime, *, community_id=None, day=
                   and_(Task.claim_policy == "registered", Task.community_id.in_(communities or {-1})),
                   Task.id.in_(invited or [-1]))
     place = aliased(Area)
-    stmt = (select(Task, func.count().over()).join(place, place.id == Task.place_id)
-            .where(Task.status.in_(("open", "full")), Task.ends_at > now, visible))
+    if as_rows:
+        community = aliased(Area)
+        stmt = (select(*(getattr(Task, c) for c in _HALL_COLUMNS), community.name.label("community_name"),
+                       place.name.label("place_name"), func.count().over().label("total"))
+                .join(community, community.id == Task.community_id))
+    else:
+        stmt = (select(Task, func.count().over().label("total"))
+                .options(contains_eager(Task.place.of_type(place)), joinedload(Task.community)))
+    stmt = stmt.join(place, place.id == Task.place_id).where(Task.status.in_(("open", "full")), Task.ends_at > now,
+                                                            visible)
     stmt = _filter_tasks(stmt, community_id=community_id, day=day, skill=skill, tz=tz, category=category)
     order = []
     if home:
@@ -250,16 +267,15 @@ def task_hall(session, member_id: int, now: datetime, *, community_id=None, day=
         parts = home.strip("/").split("/")
         prefixes = ["/" + "/".join(parts[:n]) + "/" for n in range(len(parts), 2, -1)]
         order.append(case(*[(place.path.startswith(p), i) for i, p in enumerate(prefixes)], else_=len(prefixes)))
-    stmt = (stmt.order_by(None).order_by(*order, Task.starts_at, Task.id)
-            .options(contains_eager(Task.place.of_type(place)), joinedload(Task.community))
-            .limit(per_page).offset((page - 1) * per_page))
+    stmt = stmt.order_by(None).order_by(*order, Task.starts_at, Task.id).limit(per_page).offset((page - 1) * per_page)
     rows = session.execute(stmt).all()
     if rows:
-        total = rows[0][1]
+        total = rows[0].total
     else:  # past the last page the window count has no row to ride on
         total = session.scalar(select(func.count()).select_from(
             stmt.limit(None).offset(None).order_by(None).with_only_columns(Task.id).subquery()))
-    return {"items": [task for task, _ in rows], "page": page, "per_page": per_page, "total": total or 0}
+    items = rows if as_rows else [row[0] for row in rows]
+    return {"items": items, "page": page, "per_page": per_page, "total": total or 0}
 
 
 # --- claims ---------------------------------------------------------------------------

@@ -16,9 +16,10 @@ sending; one that runs out of first-stage work before then keeps reading (the ta
 so requests are in flight when the database goes away. A client turned away with 503
 waits for the recovery (as a client honouring Retry-After would) instead of sleeping.
 
-A request whose connection is cut after its last query, just before it ends, answers a
-500 (TEARDOWN_BUG below). Under load that window is hit only by chance, so the second test
-holds it open on purpose, with locks and SIGSTOP, and is marked xfail until it is fixed.
+A request whose connection is cut after its last query, just before it ends, once answered
+a bare 500 from the session teardown (now fixed in service.database.end_sessions_safely).
+Under load that window is hit only by chance, so the second test holds it open on purpose,
+with locks and SIGSTOP.
 """
 from __future__ import annotations
 
@@ -50,22 +51,6 @@ DONE_TASKS, DONE_PER_TASK = 4, 10
 CLIENTS = 6
 # Every answer while the database is down must come within this (the URL's connect_timeout is 2 s).
 FAIL_FAST_S = 5.0
-
-# Found by these tests; see test_a_claim_cut_off_after_its_commit_by_the_restart_is_never_a_500.
-TEARDOWN_BUG = (
-    "service bug: when PostgreSQL cuts a connection after a request's last query but before the request ends "
-    "(a restart or a terminated backend), Flask-SQLAlchemy's teardown (session.remove() -> ROLLBACK) raises "
-    "OperationalError outside every Flask error handler, so gunicorn answers its bare HTML 500 instead of the "
-    "503 JSON body; for a claim this happens after the claim was committed")
-
-
-class CutAfterLastQuery(AssertionError):
-    """The known bug above, recognised by its traceback in gunicorn's log."""
-
-
-def _teardown_failures(log: str) -> int:
-    return log.count("in _teardown_session")
-
 
 # --- a PostgreSQL cluster of our own -------------------------------------------------------
 
@@ -369,13 +354,7 @@ def test_postgres_restart_mid_load_answers_503_then_recovers_without_losing_or_d
     results = run.results
     dropped = [r for r in results if r.status is None]
     assert not dropped, f"requests without an HTTP answer: {[(r.job.path, r.error) for r in dropped[:5]]}\n{log}"
-    # The known teardown bug can strike a request in flight at the moment of the stop (a window of a
-    # millisecond or so per request, so rarely): those 500s are recognised, retried like the 503s, and
-    # the test ends as xfail once every other check has passed. Any other 500 fails it.
-    cut = [r for r in results if r.status == 500 and r.json is None]
-    if cut:
-        assert _teardown_failures(server.log_tail(10**7)) >= len(cut), f"500s of another kind\n{log}"
-    unexpected = [r for r in results if r.status not in (200, 201, 503) and not any(r is c for c in cut)]
+    unexpected = [r for r in results if r.status not in (200, 201, 503)]
     assert not unexpected, f"{[(r.job.method, r.job.path, r.status, r.json) for r in unexpected[:5]]}\n{log}"
     for r in results:
         if r.status == 503:
@@ -390,7 +369,7 @@ def test_postgres_restart_mid_load_answers_503_then_recovers_without_losing_or_d
     assert server.proc.poll() is None and server.workers() == workers, "gunicorn or a worker was restarted"
 
     # The requests turned away, made again now that the database is back.
-    turned_away = [r.job for r in results if r.status in (500, 503) and r.job.kind != "read"] + [probe]
+    turned_away = [r.job for r in results if r.status == 503 and r.job.kind != "read"] + [probe]
     retried: list[tuple[Job, Response]] = []
     for job in turned_away:
         r = call(server.port, job.method, job.path, job.token, job.body, timeout=20)
@@ -414,8 +393,6 @@ def test_postgres_restart_mid_load_answers_503_then_recovers_without_losing_or_d
             _check_awards(db, data)
     finally:
         engine.dispose()
-    if cut:
-        pytest.xfail(f"{len(cut)} request(s) cut off after their last query: {TEARDOWN_BUG}")
 
 
 def _check_claims(db, data: dict, answers: list, in_doubt: dict) -> None:
@@ -496,7 +473,6 @@ def _seed_one_task(url: str, workdir: str) -> dict:
     return data
 
 
-@pytest.mark.xfail(strict=True, raises=CutAfterLastQuery, reason=TEARDOWN_BUG)
 def test_a_claim_cut_off_after_its_commit_by_the_restart_is_never_a_500(cluster, gunicorn, tmp_path):
     """The window the load test above can only hit by chance, held open on purpose.
 
@@ -588,9 +564,7 @@ def test_a_claim_cut_off_after_its_commit_by_the_restart_is_never_a_500(cluster,
 
     assert "error" not in outcome, f"no HTTP answer: {outcome['error']!r}"
     response = outcome["response"]
-    if response.status == 500 and response.json is None and _teardown_failures(server.log_tail(10**7)):
-        raise CutAfterLastQuery(f"500 for a committed claim:\n{server.log_tail(3000)}")
-    assert response.status in (201, 503), (response.status, response.body[:300])
+    assert response.status in (201, 503), (response.status, response.body[:300], server.log_tail(3000))
     if response.status == 201:
         assert response.json["id"] == rows[0].id
     else:
