@@ -15,7 +15,8 @@ import json
 import random
 import statistics
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time as clock, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
@@ -29,6 +30,8 @@ from service.tasks.models import Task
 
 from .common import CHEAP_HASH, database_kind, fresh_database, migrated_app
 
+CITY_TZ = ZoneInfo("Asia/Shanghai")
+
 
 def top_up_tasks(session, target: int, rng: random.Random) -> int:
     now = datetime.now(timezone.utc)
@@ -41,7 +44,10 @@ def top_up_tasks(session, target: int, rng: random.Random) -> int:
     rows = []
     for i in range(max(0, target - open_now)):
         cid, _path = communities[i % len(communities)]
-        start = now + timedelta(hours=rng.randint(2, 24 * 30))
+        # Daytime in the city (08:00-19:45 local), as real tasks are: members are free then.
+        day = (now + timedelta(days=rng.randint(1, 30))).astimezone(CITY_TZ).date()
+        local = datetime.combine(day, clock(rng.randint(8, 19), rng.choice((0, 15, 30, 45))), CITY_TZ)
+        start = local.astimezone(timezone.utc)
         rows.append({"title": f"服务任务 {i}", "description": "", "kind": "service", "community_id": cid,
                      "place_id": rng.choice(by_community.get(cid, [cid])), "category": rng.choice(
                          ["environment", "caring_help", "everyday_help", "safety", "civility", "outreach"]),

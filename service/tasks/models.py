@@ -37,6 +37,10 @@ class Task(db.Model):
         CheckConstraint("starts_at < ends_at", name="window"),
         Index("ix_tasks_status_starts", "status", "starts_at"),
         Index("ix_tasks_community_starts", "community_id", "starts_at"),
+        # The task hall: everyone-tasks, or a member's communities' registered ones, among the
+        # open -- each branch of its OR one range of this partial index.
+        Index("ix_tasks_open_policy_community", "claim_policy", "community_id",
+              postgresql_where=text("status IN ('open', 'full')"), sqlite_where=text("status IN ('open', 'full')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
