@@ -365,19 +365,26 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
     invited_pairs: list[tuple[int, int]] = []
     invitation_state: dict[tuple[int, int], str] = {}
     task_set = set(task_ids)
-    conditions = [and_(among(Invitation.member_id), Invitation.status == "pending",
-                       Task.starts_at < hi, Task.ends_at > lo)]
+    # Invitations first, then the windows of the few tasks they name: joined in one
+    # statement, the planner misjudges how few invitations match and scans every task.
+    conditions = [and_(among(Invitation.member_id), Invitation.status == "pending")]
     if task_ids:
         conditions.append(and_(Invitation.task_id.in_(task_ids), Invitation.status.in_(LIVE_INVITATION)))
-    for member_id, task_id, status, s, e in run(
-            select(Invitation.member_id, Invitation.task_id, Invitation.status, Task.starts_at, Task.ends_at)
-            .join(Task, Task.id == Invitation.task_id).where(or_(*conditions))).all():
+    found = run(select(Invitation.member_id, Invitation.task_id, Invitation.status).where(or_(*conditions))).all()
+    windows_of = {}
+    if found:
+        named, named_params = _id_list(conn, "invited_task_ids", sorted({int(r[1]) for r in found}))
+        windows_of = {int(r[0]): (r[1], r[2]) for r in conn.execute(
+            select(Task.id, Task.starts_at, Task.ends_at).where(named(Task.id)), named_params).all()}
+    for member_id, task_id, status in found:
         m, t = int(member_id), int(task_id)
-        if t in task_set:
+        s, e = windows_of[t]
+        if t in task_set and status in LIVE_INVITATION:
             invited_pairs.append((m, t))
             if t in focus:
                 invitation_state[(m, t)] = status
-        if status == "pending" and t not in focus:
+        # A pending invitation elsewhere holds the member's time around the window.
+        if status == "pending" and t not in focus and s < hi and e > lo:
             busy[m].append((local_minutes(s, tz), local_minutes(e, tz)))
 
     # Kinds of the other places on every path (homes and task places are known already).
