@@ -84,7 +84,9 @@ def prepare(session, rng: random.Random) -> dict:
     # 50 popular tasks far enough ahead not to overlap anything the demo members already hold.
     starts = now + timedelta(days=90)
     storm_tasks, storm_members, used, created_members = [], [], set(), 0
-    phone_seq = iter(range(10**7, 10**8))
+    # Random start: a database reused by --reuse already holds earlier runs' members.
+    first = rng.randrange(10**7, 9 * 10**7)
+    phone_seq = iter(range(first, 10**8))
     for i in range(STORM_TASKS):
         community_id = communities[i % len(communities)]
         task_id = session.scalar(insert(Task).returning(Task.id).values(
@@ -367,15 +369,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url: str, port: int, log_path: str) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, log_path: str, threads: int = 1) -> subprocess.Popen:
     gunicorn = Path(sys.executable).parent / "gunicorn"
     if not gunicorn.exists():
         gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
     env = os.environ | {"DATABASE_URL": url, "SECRET_KEY": "benchmark-load-secret",
                         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}
     log = open(log_path, "wb")
-    return subprocess.Popen([str(gunicorn), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "60",
-                             "wsgi:app"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # --threads above 1 selects gunicorn's gthread workers: a worker's other thread runs
+    # while one waits for PostgreSQL, and connections are kept alive.
+    return subprocess.Popen([str(gunicorn), "-w", str(WORKERS), "--threads", str(threads), "-b", f"127.0.0.1:{port}",
+                             "--timeout", "60", "wsgi:app"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_healthy(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
@@ -413,6 +417,7 @@ def main() -> None:
     parser.add_argument("--reuse", metavar="URL", help="run against a database kept by --keep (no city build)")
     parser.add_argument("--threads", type=int, default=64, help="client threads for the storm and the burst")
     parser.add_argument("--browse-threads", type=int, default=32, help="client threads for browse")
+    parser.add_argument("--worker-threads", type=int, default=1, help="threads per gunicorn worker (gthread if > 1)")
     parser.add_argument("--browse-requests", type=int, default=6000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -450,11 +455,12 @@ def main() -> None:
 
             port = free_port()
             log_path = tempfile.mkstemp(prefix="load-gunicorn-", suffix=".log")[1]
-            proc = start_gunicorn(url, port, log_path)
+            proc = start_gunicorn(url, port, log_path, args.worker_threads)
             wait_healthy(port, proc)
             client = Client(port)
             report["database"] = database_kind(url)
             report["workers"] = WORKERS
+            report["worker_threads"] = args.worker_threads
             report["scale"] = args.scale
             report["setup"] = {"members": members, "build_s": round(build_s, 1), "prepare_s": round(prepare_s, 1),
                                "storm_members_registered_by_harness": data["created_members"],

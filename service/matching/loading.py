@@ -223,6 +223,10 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
     task's invitees and ``extra_member_ids``; nobody else could be a candidate, and
     scores and ties (lower member id first) do not depend on who else is loaded.
     ``Loaded.considered`` still counts every member around the task."""
+    if session.connection().dialect.name == "postgresql":
+        # Every statement below is an id-list lookup whose best plan does not depend on the
+        # ids: planning each afresh (a custom plan per call) cost more than running it.
+        session.connection().exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
     task_rows = session.connection().execute(_task_query(tasks)).all()
     focus = set(focus)
     infos = [TaskInfo(r[0], r[1], r[2], r[3], r[7], r[8], r[9], r[10], int(r[15] or 0), r[14], r[13])
