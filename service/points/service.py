@@ -147,8 +147,12 @@ def totals(session, member_id: int, period: Period | None = None) -> dict:
     stmt = select(LedgerEntry.side, func.sum(LedgerEntry.amount)).where(LedgerEntry.member_id == member_id)
     if period is not None:
         stmt = stmt.where(LedgerEntry.booked_at >= period.start_utc, LedgerEntry.booked_at < period.end_utc)
-    by_side = dict(session.execute(stmt.group_by(LedgerEntry.side)).all())
-    result = {side: Decimal(by_side.get(side) or 0) * TENTH for side in SIDES}
+    return _in_points(dict(session.execute(stmt.group_by(LedgerEntry.side)).all()))
+
+
+def _in_points(tenths_by_side: dict) -> dict:
+    """{side: summed tenths} from the ledger -> points by side and in total."""
+    result = {side: Decimal(tenths_by_side.get(side) or 0) * TENTH for side in SIDES}
     result["total"] = sum(result.values(), Decimal("0"))
     return result
 
@@ -172,16 +176,10 @@ def member_points(session, scope: Scope, member_id: int, period: Period, page: i
     sums = session.execute(
         select(LedgerEntry.side, func.sum(LedgerEntry.amount), func.sum(case((in_period, LedgerEntry.amount), else_=0)))
         .where(LedgerEntry.member_id == member.id).group_by(LedgerEntry.side)).all()
-
-    def by_side(column: int) -> dict:
-        found = {row[0]: row[column] for row in sums}
-        result = {side: Decimal(found.get(side) or 0) * TENTH for side in SIDES}
-        result["total"] = sum(result.values(), Decimal("0"))
-        return result
-
     return {"member_id": member.id, "period": {"kind": period.kind, "start": period.start, "end": period.end,
                                                 "label": period.label},
-            "totals": by_side(2), "all_time": by_side(1),
+            "totals": _in_points({row[0]: row[2] for row in sums}),
+            "all_time": _in_points({row[0]: row[1] for row in sums}),
             "entries": {"items": [entry for entry, _ in rows], "page": page, "per_page": per_page, "total": count}}
 
 

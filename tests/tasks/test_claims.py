@@ -191,3 +191,16 @@ def test_task_hall_lists_claimable_tasks_nearest_first(api, loop, session):
     assert titles == ["本楼栋探访", "社区广场活动"]
     item = api.as_("member").get(f"/api/v1/tasks/{near.id}").json
     assert "beneficiary_group" not in item and far.id
+
+
+def test_task_hall_pages_count_every_claimable_task(api, loop, session):
+    """The count rides on the page's rows; past the last page it is still the whole count."""
+    for hours in range(3):
+        make_task(session, loop, start=5 + hours, title=f"任务 {hours}")
+    member = api.as_("member")
+    first = member.get("/api/v1/tasks?page=1&per_page=2").json
+    second = member.get("/api/v1/tasks?page=2&per_page=2").json
+    beyond = member.get("/api/v1/tasks?page=9&per_page=2").json
+    assert [len(first["items"]), len(second["items"]), len(beyond["items"])] == [2, 1, 0]
+    assert first["total"] == second["total"] == beyond["total"] == 3
+    assert first["items"][0]["community_name"] and first["items"][0]["place_name"]
