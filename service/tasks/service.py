@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, case, cast, func, or_, select, update
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy import String, and_, case, cast, event, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from ..audit.log import record
 from ..errors import Conflict, Forbidden, Invalid, NotFound  # noqa: F401  (Invalid is used by pages too)
@@ -68,19 +68,36 @@ def get_task(session, scope: Scope, task_id: int, *, for_member: bool = False, a
 def member_may_see(session, member_id: int, task: Task) -> bool:
     if task.claim_policy == "everyone":
         return True
+    # Registration first: it is the common case, and the claim path asks it again (memoised).
+    if task.claim_policy == "registered" and task.community_id in registered_communities(session, member_id):
+        return True
     if session.scalar(select(Claim.id).where(Claim.task_id == task.id, Claim.member_id == member_id)) is not None:
         return True
     if task.claim_policy == "invited":
         return session.scalar(select(Invitation.id).where(Invitation.task_id == task.id,
                                                            Invitation.member_id == member_id)) is not None
-    return task.community_id in registered_communities(session, member_id)
+    return False
 
 
-def registered_communities(session, member_id: int) -> set[int]:
+_REGISTERED = "tasks.registered_communities"
+
+
+def registered_communities(session, member_id: int) -> frozenset[int]:
+    """The communities a member is registered in (approved), read once per transaction:
+    seeing a task and claiming it both ask. Any flush or the transaction's end forgets it."""
     from ..registration.models import Registration
 
-    return set(session.scalars(select(Registration.community_id).where(
-        Registration.member_id == member_id, Registration.status == "approved")))
+    memo = session.info.setdefault(_REGISTERED, {})
+    if member_id not in memo:
+        memo[member_id] = frozenset(session.scalars(select(Registration.community_id).where(
+            Registration.member_id == member_id, Registration.status == "approved")))
+    return memo[member_id]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_registrations(session, *_):
+    session.info.pop(_REGISTERED, None)
 
 
 def _place_in_community(session, community: Area, place_id: int | None) -> Area:
