@@ -449,9 +449,9 @@ def _seed_one_task(url: str, workdir: str) -> dict:
     """The schema, the small test city, and one open task member A (registered there) may claim."""
     from service import create_app
     from service.database import db
-    from service.tasks.models import Task
     from tests.conftest import _migrate, _settings
     from tests.factories import build_world, make_registration
+    from tests.tasks.conftest import make_task
 
     _migrate(url, workdir)
     app = create_app(_settings(url, workdir))
@@ -459,15 +459,8 @@ def _seed_one_task(url: str, workdir: str) -> dict:
         s = db.session
         world = build_world(s)
         make_registration(s, world.member_a, world.community_a, "residence")
-        starts = datetime.now(timezone.utc) + timedelta(days=3)
-        task = Task(title="楼道清理", community_id=world.community_a.id, place_id=world.community_a.id,
-                    category="environment", starts_at=starts, ends_at=starts + timedelta(hours=2), slots=2,
-                    claim_policy="registered", status="open")
-        s.add(task)
-        s.flush()
-        data = {"task": task.id, "member": world.member_a.id, "account": world.accounts["member"].id,
-                "token": world.tokens["member"]}
-        s.commit()
+        data = {"task": make_task(s, world, start=72).id, "member": world.member_a.id,
+                "account": world.accounts["member"].id, "token": world.tokens["member"]}
         db.session.remove()
         db.engine.dispose()
     return data

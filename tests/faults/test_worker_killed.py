@@ -15,12 +15,11 @@ import os
 import signal
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import create_engine, text
 
-from service.tasks.models import Task
-from tests.factories import make_registration, settle
+from tests.factories import make_registration
+from tests.tasks.conftest import make_task
 
 from .conftest import backend_state, call, needs_postgres, tagged_url, wait_for, waiting_behind
 
@@ -41,15 +40,9 @@ def _counts(conn, task_id: int, account_id: int, member_id: int) -> dict:
 
 def test_a_worker_killed_mid_claim_leaves_nothing_partial(database_url, session, world, gunicorn):
     make_registration(session, world.member_a, world.community_a, "residence")
-    starts = datetime.now(timezone.utc) + timedelta(days=3)
-    task = Task(title="楼道清理", community_id=world.community_a.id, place_id=world.community_a.id,
-                category="environment", starts_at=starts, ends_at=starts + timedelta(hours=2), slots=2,
-                claim_policy="registered", status="open")
-    session.add(task)
-    session.flush()
-    task_id, member_id = task.id, world.member_a.id
+    task_id, member_id = make_task(session, world, start=72).id, world.member_a.id
     account_id, token = world.accounts["member"].id, world.tokens["member"]
-    settle(session)
+    session.close()  # the requests below must not wait behind the test's own transaction
 
     tag = f"faults-kill-{uuid.uuid4().hex[:8]}"
     server = gunicorn(tagged_url(database_url, tag), workers=1)
