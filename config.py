@@ -67,6 +67,7 @@ class Config:
     # argon2id, RFC 9106 "second recommended" profile: 64 MiB, t=3, p=4.
     PASSWORD_HASH = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
     LOGIN_LIMIT = "10 per minute"
+    PUBLIC_PAGE_SECONDS = 30  # public boards are rendered at most this often per process
     PAGE_SIZE_DEFAULT = 20
     PAGE_SIZE_MAX = 200
     SQLITE_BUSY_TIMEOUT_MS = 15000
@@ -109,6 +110,7 @@ class TestConfig:
     # Cheap hashing keeps the suite fast; production keeps the strong profile.
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
     RATELIMIT_ENABLED = True
+    PUBLIC_PAGE_SECONDS = 0  # each test sees what it just wrote
 
     @classmethod
     def as_dict(cls) -> dict:

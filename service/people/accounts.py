@@ -4,17 +4,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, bindparam, select
 
 from ..audit.log import record
 from ..database import utcnow
 from ..errors import Invalid, Unauthorized
 from ..i18n import N_
-from .models import Account, ApiToken
+from ..places.models import Area
+from .models import Account, ApiToken, RoleGrant
+from .scope import ANONYMOUS, GRANT_COLUMNS, Scope, scope_of_grants
 
 MIN_PASSWORD_LENGTH = 8
 WRONG_CREDENTIALS = N_("手机号或密码错误")  # one message for every failure: no account probing
@@ -74,14 +76,25 @@ def issue_token(session, account: Account, hours: int) -> tuple[str, ApiToken]:
     return token, row
 
 
-def account_for_token(session, token: str) -> Account | None:
-    # Every API call asks this; the account comes along in the same statement.
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token))
-                         .options(joinedload(ApiToken.account)))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
-        return None
-    account = row.account
-    return account if account.active else None
+@lru_cache(maxsize=1)
+def _identity_statement():
+    return (select(ApiToken.revoked_at, ApiToken.expires_at, Account, *GRANT_COLUMNS)
+            .join(Account, Account.id == ApiToken.account_id)
+            .outerjoin(RoleGrant, and_(RoleGrant.account_id == Account.id, RoleGrant.revoked_at.is_(None)))
+            .outerjoin(Area, Area.id == RoleGrant.area_id)
+            .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
+def identity_for_token(session, token: str) -> tuple[Account | None, Scope]:
+    """The account behind a bearer token and its scope. Every API call asks this, so the token,
+    the account and its live role grants come in one statement (a row per grant)."""
+    rows = session.execute(_identity_statement(), {"token_hash": _digest(token)}).all()
+    if not rows:
+        return None, ANONYMOUS
+    revoked_at, expires_at, account = rows[0][:3]
+    if revoked_at is not None or expires_at <= utcnow() or not account.active:
+        return None, ANONYMOUS
+    return account, scope_of_grants(account, [row[3:] for row in rows])
 
 
 def revoke_token(session, token: str) -> bool:

@@ -7,7 +7,7 @@ from flask_login import current_user
 from ..api import is_api_request
 from ..database import db
 from ..errors import Unauthorized
-from .accounts import account_for_token
+from .accounts import identity_for_token
 from .models import Account
 from .scope import ANONYMOUS, Scope, scope_for
 
@@ -33,7 +33,10 @@ def current_account() -> Account | None:
             # The API never trusts the session cookie: cross-site requests
             # would carry it, and the API has no CSRF token.
             token = bearer_token()
-            cache["account"] = account_for_token(db.session, token) if token else None
+            if token:
+                cache["account"], cache["scope"] = identity_for_token(db.session, token)
+            else:
+                cache["account"] = None
         else:
             cache["account"] = current_user._get_current_object() if current_user.is_authenticated else None
     return cache["account"]
@@ -42,8 +45,9 @@ def current_account() -> Account | None:
 def current_scope() -> Scope:
     cache = _cache()
     if "scope" not in cache:
-        account = current_account()
-        cache["scope"] = scope_for(db.session, account) if account else ANONYMOUS
+        account = current_account()  # a bearer token brings its scope along
+        if "scope" not in cache:
+            cache["scope"] = scope_for(db.session, account) if account else ANONYMOUS
     return cache["scope"]
 
 

@@ -73,14 +73,21 @@ class Scope:
 ANONYMOUS = Scope(account_id=None)
 
 
+GRANT_COLUMNS = (RoleGrant.role, RoleGrant.area_id, RoleGrant.unit_id, Area.path, Area.kind)
+
+
 def scope_for(session, account: Account | None) -> Scope:
     if account is None or not account.active:
         return ANONYMOUS
     rows = session.execute(
-        select(RoleGrant.role, RoleGrant.area_id, RoleGrant.unit_id, Area.path, Area.kind)
-        .outerjoin(Area, Area.id == RoleGrant.area_id)
+        select(*GRANT_COLUMNS).outerjoin(Area, Area.id == RoleGrant.area_id)
         .where(RoleGrant.account_id == account.id, RoleGrant.revoked_at.is_(None))
     ).all()
+    return scope_of_grants(account, rows)
+
+
+def scope_of_grants(account: Account, rows) -> Scope:
+    """A scope from (role, area id, unit id, area path, area kind) rows; rows of None are skipped."""
     area_grants = tuple(
         AreaGrant(role, area_id, path, kind) for role, area_id, unit_id, path, kind in rows if area_id is not None
     )

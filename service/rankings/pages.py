@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from ..people.auth import current_scope
 from ..places.models import Area
 from ..web.forms import EmptyForm
 from ..web.helpers import flash_error, label
+from ..web.public_pages import public_page
 from . import charts, dashboard, service, units
 from .models import AREA_SCOPES, RANK_SIDES
 from .routes import export_download, pages
@@ -54,7 +56,13 @@ def _rank_helpers():
 
 @pages.get("/boards/<int:area_id>")
 def board(area_id: int):
-    """The public ranking board of an area: large screens and phones, refreshed every minute."""
+    """The public ranking board of an area: large screens and phones, refreshed every minute.
+    The same for everyone who asks, so it is rendered once per few seconds (web/public_pages.py)."""
+    key = ("board", area_id, request.query_string, str(get_locale()))
+    return public_page(key, lambda: _render_board(area_id))
+
+
+def _render_board(area_id: int):
     tz = app_timezone()
     area = db.session.get(Area, area_id)
     if area is None or area.kind not in AREA_SCOPES:

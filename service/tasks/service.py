@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, case, cast, event, func, or_, select, update
+from sqlalchemy import (Integer, String, and_, bindparam, case, cast, event, func, literal, or_, select,
+                        union_all, update)
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from ..audit.log import record
@@ -248,25 +250,30 @@ _HALL_COLUMNS = ("id", "title", "description", "kind", "activity", "community_id
                  "status", "urgent")
 
 
-def task_hall(session, member_id: int, now: datetime, *, community_id=None, day=None, skill=None, category=None,
-              tz: ZoneInfo | None = None, page: int = 1, per_page: int = 20, as_rows: bool = False) -> dict:
-    """Open tasks this member may claim: nearest first (building, compound, community), then soonest.
+@lru_cache(maxsize=1)
+def _hall_preface_statement():
+    """The member's home path, approved registrations and live invitations in one round trip."""
+    from ..registration.models import Registration
 
-    The hall is the busiest read of the service, so it costs a fixed handful of statements:
-    the member's home and registrations, their live invitations, then one query that pages,
-    counts (a window count) and brings each task's community and place along. With
-    ``as_rows`` the items are plain rows (the public fields, ``community_name`` and
-    ``place_name``) rather than Task objects: the API needs nothing more, and building
-    ORM objects was most of its cost."""
-    home = session.scalar(select(Area.path).join(Member, Member.home_building_id == Area.id)
-                          .where(Member.id == member_id))
-    communities = registered_communities(session, member_id)
-    invited = list(session.scalars(select(Invitation.task_id).where(
-        Invitation.member_id == member_id, Invitation.status.in_(("pending", "accepted")))))
-    visible = or_(Task.claim_policy == "everyone",
-                  and_(Task.claim_policy == "registered", Task.community_id.in_(communities or {-1})),
-                  Task.id.in_(invited or [-1]))
+    member = bindparam("member_id", type_=Integer)
+    return union_all(
+        select(literal("home").label("what"), Area.path.label("path"), literal(None, Integer).label("id"))
+        .join(Member, Member.home_building_id == Area.id).where(Member.id == member),
+        select(literal("registration"), literal(None, String), Registration.community_id)
+        .where(Registration.member_id == member, Registration.status == "approved"),
+        select(literal("invitation"), literal(None, String), Invitation.task_id)
+        .where(Invitation.member_id == member, Invitation.status.in_(("pending", "accepted"))))
+
+
+@lru_cache(maxsize=64)
+def _hall_statement(as_rows: bool, nearness_levels: int, filters: frozenset[str]):
+    """The hall's query for one shape (how deep the member's home is, which filters are set),
+    built once: every value is a bound parameter, so a request only binds and runs it."""
     place = aliased(Area)
+    visible = or_(Task.claim_policy == "everyone",
+                  and_(Task.claim_policy == "registered",
+                       Task.community_id.in_(bindparam("communities", expanding=True))),
+                  Task.id.in_(bindparam("invited", expanding=True)))
     if as_rows:
         community = aliased(Area)
         stmt = (select(*(getattr(Task, c) for c in _HALL_COLUMNS), community.name.label("community_name"),
@@ -275,22 +282,75 @@ def task_hall(session, member_id: int, now: datetime, *, community_id=None, day=
     else:
         stmt = (select(Task, func.count().over().label("total"))
                 .options(contains_eager(Task.place.of_type(place)), joinedload(Task.community)))
-    stmt = stmt.join(place, place.id == Task.place_id).where(Task.status.in_(("open", "full")), Task.ends_at > now,
-                                                            visible)
-    stmt = _filter_tasks(stmt, community_id=community_id, day=day, skill=skill, tz=tz, category=category)
+    stmt = stmt.join(place, place.id == Task.place_id).where(
+        Task.status.in_(("open", "full")), Task.ends_at > bindparam("now"), visible)
+    if "community_id" in filters:
+        stmt = stmt.where(Task.community_id == bindparam("community_id"))
+    if "day" in filters:
+        stmt = stmt.where(Task.starts_at < bindparam("day_end"), Task.ends_at > bindparam("day_start"))
+    if "skill" in filters:
+        # Skill lists are small JSON arrays; matching the quoted code in their text works on both backends.
+        quoted = bindparam("skill_quoted", type_=String)
+        stmt = stmt.where(or_(cast(Task.required_skills, String).like(quoted),
+                              cast(Task.preferred_skills, String).like(quoted)))
+    if "category" in filters:
+        stmt = stmt.where(Task.category == bindparam("category"))
     order = []
-    if home:
+    if nearness_levels:
         # Nearness from the materialised paths: same building, then same compound/grid, then community.
+        order.append(case(*[(place.path.startswith(bindparam(f"near_{i}", type_=String)), i)
+                            for i in range(nearness_levels)], else_=nearness_levels))
+    stmt = stmt.order_by(*order, Task.starts_at, Task.id)
+    counted = select(func.count()).select_from(stmt.order_by(None).with_only_columns(Task.id).subquery())
+    return stmt.limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)), counted
+
+
+def task_hall(session, member_id: int, now: datetime, *, community_id=None, day=None, skill=None, category=None,
+              tz: ZoneInfo | None = None, page: int = 1, per_page: int = 20, as_rows: bool = False) -> dict:
+    """Open tasks this member may claim: nearest first (building, compound, community), then soonest.
+
+    The hall is the busiest read of the service, so it costs two statements: the member's
+    home, registrations and invitations, then one query that pages, counts (a window count)
+    and brings each task's community and place along. Both are built once per shape and only
+    bound per request. With ``as_rows`` the items are plain rows (the public fields,
+    ``community_name`` and ``place_name``) rather than Task objects: the API needs nothing
+    more, and building ORM objects was most of its cost."""
+    home, communities, invited = None, set(), []
+    for what, path, ident in session.execute(_hall_preface_statement(), {"member_id": member_id}):
+        if what == "home":
+            home = path
+        elif what == "registration":
+            communities.add(int(ident))
+        else:
+            invited.append(int(ident))
+    session.info.setdefault(_REGISTERED, {})[member_id] = frozenset(communities)
+    params = {"now": now, "communities": sorted(communities) or [-1], "invited": invited or [-1],
+              "limit": per_page, "offset": (page - 1) * per_page}
+    filters = set()
+    if community_id is not None:
+        filters.add("community_id")
+        params["community_id"] = community_id
+    if day is not None:
+        filters.add("day")
+        params["day_start"] = datetime.combine(day, datetime.min.time(), tz)
+        params["day_end"] = params["day_start"] + timedelta(days=1)
+    if skill:
+        filters.add("skill")
+        params["skill_quoted"] = f'%"{skill}"%'
+    if category:
+        filters.add("category")
+        params["category"] = category
+    prefixes = []
+    if home:
         parts = home.strip("/").split("/")
         prefixes = ["/" + "/".join(parts[:n]) + "/" for n in range(len(parts), 2, -1)]
-        order.append(case(*[(place.path.startswith(p), i) for i, p in enumerate(prefixes)], else_=len(prefixes)))
-    stmt = stmt.order_by(None).order_by(*order, Task.starts_at, Task.id).limit(per_page).offset((page - 1) * per_page)
-    rows = session.execute(stmt).all()
+        params.update({f"near_{i}": p for i, p in enumerate(prefixes)})
+    stmt, counted = _hall_statement(as_rows, len(prefixes), frozenset(filters))
+    rows = session.execute(stmt, params).all()
     if rows:
         total = rows[0].total
     else:  # past the last page the window count has no row to ride on
-        total = session.scalar(select(func.count()).select_from(
-            stmt.limit(None).offset(None).order_by(None).with_only_columns(Task.id).subquery()))
+        total = session.scalar(counted, params)
     items = rows if as_rows else [row[0] for row in rows]
     return {"items": items, "page": page, "per_page": per_page, "total": total or 0}
 

@@ -5,7 +5,7 @@ from flask import Flask
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from . import security
+from . import public_pages, security
 from .helpers import install_template_helpers
 from .routes import bp
 
@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     install_template_helpers(app)
     security.install(app)
+    public_pages.install(app)
 
     @app.errorhandler(CSRFError)
     def form_expired(error):

@@ -63,6 +63,34 @@ def test_the_board_switches_sides_and_periods_and_says_when_nothing_is_published
     assert client.get("/boards/999999").status_code == 404
 
 
+def test_a_cached_board_drops_a_hidden_member_within_the_cache_time(app, client, world, board, session):
+    """Boards are rendered once per PUBLIC_PAGE_SECONDS per process and language: a member who
+    asks to be hidden is gone from the board once that time has passed."""
+    from flask_babel import refresh
+
+    from service.web.public_pages import PageCache
+    from tests.web.test_public_pages import Clock
+
+    clock = Clock()
+    app.extensions["public_pages"] = PageCache(30, clock=clock)
+    path = f"/boards/{world.community_a.id}"
+    assert "队员02" in client.get(path).text
+    member = session.get(type(board[1]), board[1].id)
+    member.hide_public = True
+    session.commit()
+    assert "队员02" in client.get(path).text  # the copy rendered before
+    # The suite's app context outlives a request and Flask-Babel keeps the locale on it:
+    # refresh() forgets it, as a new request's own context would in production.
+    refresh()
+    english = client.get(path + "?lang=en").text
+    assert 'lang="en"' in english and "队员02" not in english  # each language its own copy
+    refresh()
+    client.get(path + "?lang=zh_CN")
+    refresh()
+    clock.now += 31
+    assert "队员02" not in client.get(path).text
+
+
 def test_a_street_board_shows_its_red_black_list(client, api, world, board, session):
     make_registration(session, world.member_a, world.community_a, "residence", approved_at=at(2026, 9, 1))
     make_registration(session, world.member_a, world.community_b, "unit", approved_at=at(2026, 9, 1))

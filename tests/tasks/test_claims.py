@@ -193,6 +193,37 @@ def test_task_hall_lists_claimable_tasks_nearest_first(api, loop, session):
     assert "beneficiary_group" not in item and far.id
 
 
+def test_task_hall_filters_and_shows_invitations_only_to_the_invitee(api, loop, session):
+    """Each filter narrows the hall; a task open by invitation appears for the invitee alone."""
+    from service.periods import app_timezone
+    from service.tasks.service import task_hall
+
+    from .conftest import hours_from_now
+
+    make_task(session, loop, start=5, title="清扫", category="environment")
+    nursing = make_task(session, loop, start=60, title="护理", category="care", skills=["nursing"])
+    elsewhere = make_task(session, loop, start=6, title="外社区", community=loop.community_b, policy="everyone")
+    invited = make_task(session, loop, start=7, title="受邀任务", policy="invited")
+    member = api.as_("member")
+
+    def titles(query=""):
+        return sorted(t["title"] for t in member.get(f"/api/v1/tasks{query}").json["items"])
+
+    assert titles() == sorted(["清扫", "护理", "外社区"])
+    assert titles("?skill=nursing") == ["护理"]
+    assert titles(f"?community_id={loop.community_b.id}") == ["外社区"]
+    day = nursing.starts_at.astimezone(app_timezone()).date()  # its day begins after every other task ends
+    assert titles(f"?date={day.isoformat()}") == ["护理"]
+    session.add(Invitation(task_id=invited.id, member_id=loop.member_a.id))
+    settle(session)
+    assert "受邀任务" in titles()
+    # The page's path (ORM objects) sees the same tasks, filtered by category.
+    hall = task_hall(session, loop.member_a.id, hours_from_now(0), category="care")
+    assert [t.id for t in hall["items"]] == [nursing.id] and hall["total"] == 1
+    assert elsewhere.id not in [t.id for t in task_hall(session, loop.member_a.id, hours_from_now(0),
+                                                        community_id=loop.community_a.id)["items"]]
+
+
 def test_task_hall_pages_count_every_claimable_task(api, loop, session):
     """The count rides on the page's rows; past the last page it is still the whole count."""
     for hours in range(3):
