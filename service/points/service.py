@@ -170,6 +170,8 @@ def member_points(session, scope: Scope, member_id: int, period: Period, page: i
         .limit(per_page).offset((page - 1) * per_page)).all()
     if rows:
         count = rows[0][1]
+    elif page == 1:  # an empty first page: nothing in the period (most members, most months)
+        count = 0
     else:  # past the last page the window count has no row to ride on
         count = session.scalar(select(func.count()).select_from(LedgerEntry)
                                .where(LedgerEntry.member_id == member.id, in_period))

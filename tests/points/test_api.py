@@ -78,6 +78,9 @@ def test_member_points_by_side_and_period(api, world, rules):
     assert r.json["entries"]["items"][0]["explanation"].startswith("2.0 h × 2.0/h = 4.0")
     old = api.as_("member").get(f"/api/v1/members/{world.member_a.id}/points?period=year&date=2020-06-01")
     assert old.json["totals"]["total"] == 0 and old.json["all_time"]["total"] == 4.0
+    assert old.json["entries"]["total"] == 0 and old.json["entries"]["items"] == []
+    beyond = api.as_("member").get(f"/api/v1/members/{world.member_a.id}/points?period=month&page=3&per_page=1")
+    assert beyond.json["entries"]["total"] == 1 and beyond.json["entries"]["items"] == []
     assert api.as_("member").get(f"/api/v1/members/{world.member_b.id}/points").status_code == 404
     assert api.as_("member").get(f"/api/v1/members/{world.member_a.id}/points?period=decade").status_code == 422
 
