@@ -12,6 +12,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 
+def _seconds(value: str, name: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise ValueError(f"{name} must be a number of seconds from 0 to 3600, not {value!r}")
+    return seconds
+
+
 def _flag(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -99,6 +109,8 @@ class Config:
         if environ.get("SWAGGER_UI_URL"):
             settings["OPENAPI_SWAGGER_UI_URL"] = environ["SWAGGER_UI_URL"]
         settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
+        if environ.get("PUBLIC_PAGE_SECONDS"):
+            settings["PUBLIC_PAGE_SECONDS"] = _seconds(environ["PUBLIC_PAGE_SECONDS"], "PUBLIC_PAGE_SECONDS")
         settings.update(overrides)
         return settings
 

@@ -1,3 +1,5 @@
+import pytest
+
 from config import Config, normalise_database_url
 
 
@@ -17,6 +19,14 @@ def test_defaults_and_environment(tmp_path):
                                 "REDIS_URL": "redis://127.0.0.1:6379/0"}, tmp_path)
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
     assert settings["TIMEZONE"] == "Asia/Urumqi" and settings["RATELIMIT_STORAGE_URI"].startswith("redis://")
+
+
+def test_public_page_seconds_from_the_environment(tmp_path):
+    assert Config.from_env({}, tmp_path)["PUBLIC_PAGE_SECONDS"] == 30
+    assert Config.from_env({"PUBLIC_PAGE_SECONDS": "0"}, tmp_path)["PUBLIC_PAGE_SECONDS"] == 0
+    for wrong in ("soon", "-5", "86400"):
+        with pytest.raises(ValueError, match="PUBLIC_PAGE_SECONDS"):
+            Config.from_env({"PUBLIC_PAGE_SECONDS": wrong}, tmp_path)
 
 
 def test_normalise_database_url():
