@@ -57,19 +57,20 @@ def _rank_helpers():
 @pages.get("/boards/<int:area_id>")
 def board(area_id: int):
     """The public ranking board of an area: large screens and phones, refreshed every minute.
-    The same for everyone who asks, so it is rendered once per few seconds (web/public_pages.py)."""
-    key = ("board", area_id, request.query_string, str(get_locale()))
-    return public_page(key, lambda: _render_board(area_id))
+    The same for everyone who asks, so it is rendered once per few seconds (web/public_pages.py),
+    keyed by what it shows (not the raw query string, which anyone can vary)."""
+    kind = _choice(request.args.get("period"), PERIOD_KINDS, "month")
+    side = _choice(request.args.get("side"), RANK_SIDES, "total")
+    day = _date_arg("start")
+    key = ("board", area_id, kind, side, day, str(get_locale()))
+    return public_page(key, lambda: _render_board(area_id, kind, side, day))
 
 
-def _render_board(area_id: int):
+def _render_board(area_id: int, kind: str, side: str, day: date | None):
     tz = app_timezone()
     area = db.session.get(Area, area_id)
     if area is None or area.kind not in AREA_SCOPES:
         return render_template("error.html", status=404, message=_("区域不存在")), 404
-    kind = _choice(request.args.get("period"), PERIOD_KINDS, "month")
-    side = _choice(request.args.get("side"), RANK_SIDES, "total")
-    day = _date_arg("start")
     if day is not None:
         asked = period_containing(kind, day, tz)
         snapshot = service.latest_version(db.session, area.kind, area.id, kind, asked.start, side)

@@ -79,6 +79,7 @@ def test_a_cached_board_drops_a_hidden_member_within_the_cache_time(app, client,
     member.hide_public = True
     session.commit()
     assert "队员02" in client.get(path).text  # the copy rendered before
+    assert "队员02" in client.get(path + "?period=month&utm=x").text  # the same page, the same copy
     # The suite's app context outlives a request and Flask-Babel keeps the locale on it:
     # refresh() forgets it, as a new request's own context would in production.
     refresh()
