@@ -225,21 +225,40 @@ def list_tasks(scope: Scope, *, community_id=None, status=None, day=None, skill=
 
 
 def _filter_tasks(stmt, *, community_id=None, status=None, day=None, skill=None, tz=None, category=None):
-    if community_id is not None:
-        stmt = stmt.where(Task.community_id == community_id)
-    if status:
-        stmt = stmt.where(Task.status == status)
-    if day is not None:
-        start = datetime.combine(day, datetime.min.time(), tz)
-        stmt = stmt.where(Task.starts_at < start + timedelta(days=1), Task.ends_at > start)
-    if skill:
+    conditions = _task_conditions(**_filter_values(community_id=community_id, status=status, day=day, skill=skill,
+                                                   tz=tz, category=category))
+    return stmt.where(*conditions).order_by(Task.starts_at, Task.id)
+
+
+def _filter_values(*, community_id=None, status=None, day=None, skill=None, tz=None, category=None) -> dict:
+    """The list filters that are set, as ``_task_conditions`` takes them."""
+    day_start = datetime.combine(day, datetime.min.time(), tz) if day is not None else None
+    values = {
+        "community_id": community_id, "status": status or None, "day_start": day_start,
+        "day_end": day_start + timedelta(days=1) if day_start is not None else None,
         # Skill lists are small JSON arrays; matching the quoted code in their text works on both backends.
-        quoted = f'%"{skill}"%'
-        stmt = stmt.where(or_(cast(Task.required_skills, String).like(quoted),
-                              cast(Task.preferred_skills, String).like(quoted)))
-    if category:
-        stmt = stmt.where(Task.category == category)
-    return stmt.order_by(Task.starts_at, Task.id)
+        "skill_pattern": f'%"{skill}"%' if skill else None, "category": category or None,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _task_conditions(*, community_id=None, status=None, day_start=None, day_end=None, skill_pattern=None,
+                     category=None) -> list:
+    """The list filters staff and members share; a value may be a bound parameter (the hall's
+    prebuilt statements) or a value. None leaves a filter out."""
+    conditions = []
+    if community_id is not None:
+        conditions.append(Task.community_id == community_id)
+    if status is not None:
+        conditions.append(Task.status == status)
+    if day_start is not None:
+        conditions += [Task.starts_at < day_end, Task.ends_at > day_start]
+    if skill_pattern is not None:
+        conditions.append(or_(cast(Task.required_skills, String).like(skill_pattern),
+                              cast(Task.preferred_skills, String).like(skill_pattern)))
+    if category is not None:
+        conditions.append(Task.category == category)
+    return conditions
 
 
 # --- the task hall -------------------------------------------------------------------
@@ -284,17 +303,7 @@ def _hall_statement(as_rows: bool, nearness_levels: int, filters: frozenset[str]
                 .options(contains_eager(Task.place.of_type(place)), joinedload(Task.community)))
     stmt = stmt.join(place, place.id == Task.place_id).where(
         Task.status.in_(("open", "full")), Task.ends_at > bindparam("now"), visible)
-    if "community_id" in filters:
-        stmt = stmt.where(Task.community_id == bindparam("community_id"))
-    if "day" in filters:
-        stmt = stmt.where(Task.starts_at < bindparam("day_end"), Task.ends_at > bindparam("day_start"))
-    if "skill" in filters:
-        # Skill lists are small JSON arrays; matching the quoted code in their text works on both backends.
-        quoted = bindparam("skill_quoted", type_=String)
-        stmt = stmt.where(or_(cast(Task.required_skills, String).like(quoted),
-                              cast(Task.preferred_skills, String).like(quoted)))
-    if "category" in filters:
-        stmt = stmt.where(Task.category == bindparam("category"))
+    stmt = stmt.where(*_task_conditions(**{name: bindparam(name) for name in filters}))
     order = []
     if nearness_levels:
         # Nearness from the materialised paths: same building, then same compound/grid, then community.
@@ -326,20 +335,8 @@ def task_hall(session, member_id: int, now: datetime, *, community_id=None, day=
     session.info.setdefault(_REGISTERED, {})[member_id] = frozenset(communities)
     params = {"now": now, "communities": sorted(communities) or [-1], "invited": invited or [-1],
               "limit": per_page, "offset": (page - 1) * per_page}
-    filters = set()
-    if community_id is not None:
-        filters.add("community_id")
-        params["community_id"] = community_id
-    if day is not None:
-        filters.add("day")
-        params["day_start"] = datetime.combine(day, datetime.min.time(), tz)
-        params["day_end"] = params["day_start"] + timedelta(days=1)
-    if skill:
-        filters.add("skill")
-        params["skill_quoted"] = f'%"{skill}"%'
-    if category:
-        filters.add("category")
-        params["category"] = category
+    filters = _filter_values(community_id=community_id, day=day, skill=skill, tz=tz, category=category)
+    params.update(filters)
     prefixes = []
     if home:
         parts = home.strip("/").split("/")
