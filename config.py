@@ -22,6 +22,18 @@ def _seconds(value: str, name: str) -> float:
     return seconds
 
 
+def _planner_cost(value: str) -> float | None:
+    if value.strip() in ("", "server"):
+        return None  # leave the server's setting alone
+    try:
+        cost = float(value)
+    except ValueError:
+        cost = 0.0
+    if not 0 < cost <= 100:
+        raise ValueError(f"POSTGRES_RANDOM_PAGE_COST must be a positive number (or 'server'), not {value!r}")
+    return cost
+
+
 def _flag(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -81,6 +93,7 @@ class Config:
     PAGE_SIZE_DEFAULT = 20
     PAGE_SIZE_MAX = 200
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    POSTGRES_RANDOM_PAGE_COST = 1.1  # set on the app's own connections; None keeps the server's
 
     # flask-smorest / OpenAPI
     API_TITLE = "Red points service API"
@@ -109,6 +122,8 @@ class Config:
         if environ.get("SWAGGER_UI_URL"):
             settings["OPENAPI_SWAGGER_UI_URL"] = environ["SWAGGER_UI_URL"]
         settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
+        if environ.get("POSTGRES_RANDOM_PAGE_COST") is not None:
+            settings["POSTGRES_RANDOM_PAGE_COST"] = _planner_cost(environ["POSTGRES_RANDOM_PAGE_COST"])
         if environ.get("PUBLIC_PAGE_SECONDS"):
             settings["PUBLIC_PAGE_SECONDS"] = _seconds(environ["PUBLIC_PAGE_SECONDS"], "PUBLIC_PAGE_SECONDS")
         settings.update(overrides)

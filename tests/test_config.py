@@ -21,6 +21,14 @@ def test_defaults_and_environment(tmp_path):
     assert settings["TIMEZONE"] == "Asia/Urumqi" and settings["RATELIMIT_STORAGE_URI"].startswith("redis://")
 
 
+def test_postgres_random_page_cost_from_the_environment(tmp_path):
+    assert Config.from_env({}, tmp_path)["POSTGRES_RANDOM_PAGE_COST"] == 1.1
+    assert Config.from_env({"POSTGRES_RANDOM_PAGE_COST": "2"}, tmp_path)["POSTGRES_RANDOM_PAGE_COST"] == 2.0
+    assert Config.from_env({"POSTGRES_RANDOM_PAGE_COST": "server"}, tmp_path)["POSTGRES_RANDOM_PAGE_COST"] is None
+    with pytest.raises(ValueError, match="POSTGRES_RANDOM_PAGE_COST"):
+        Config.from_env({"POSTGRES_RANDOM_PAGE_COST": "cheap"}, tmp_path)
+
+
 def test_public_page_seconds_from_the_environment(tmp_path):
     assert Config.from_env({}, tmp_path)["PUBLIC_PAGE_SECONDS"] == 30
     assert Config.from_env({"PUBLIC_PAGE_SECONDS": "0"}, tmp_path)["PUBLIC_PAGE_SECONDS"] == 0

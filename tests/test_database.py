@@ -26,6 +26,20 @@ def test_postgresql_connections_run_without_jit(app, is_postgres):
         assert db.session.execute(text("SHOW jit")).scalar() == "off"
 
 
+def test_postgresql_connections_price_index_lookups_for_fast_storage(make_app, is_postgres):
+    """At the default random_page_cost the task hall hashed every area instead of looking up
+    the few places it needs; the app sets 1.1 on its connections unless told to keep the server's."""
+    if not is_postgres:
+        pytest.skip("PostgreSQL settings")
+    with make_app().app_context():
+        assert float(db.session.execute(text("SHOW random_page_cost")).scalar()) == 1.1
+    with make_app(POSTGRES_RANDOM_PAGE_COST=None).app_context():
+        # The session's value is the one the server's configuration gives it (nothing SET).
+        assert db.session.execute(text(
+            "SELECT setting = reset_val AND source <> 'session' FROM pg_settings WHERE name = 'random_page_cost'"
+        )).scalar() is True
+
+
 def test_concurrent_read_modify_write_loses_nothing(app, world):
     """Each thread reads a counter and writes it back +1; without write locks taken
     at BEGIN (SQLite) or row locks (PostgreSQL), increments would be lost."""
