@@ -152,6 +152,18 @@ def prepare(session, rng: random.Random) -> dict:
 
 # --- the client --------------------------------------------------------------------------
 
+def api_request(token: str | None, body: dict | None) -> tuple[dict, bytes | None]:
+    """Headers and body of an API call as a client sends it: JSON both ways, a bearer token."""
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    payload = None
+    if body is not None:
+        payload = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    return headers, payload
+
+
 class Client:
     """One keep-alive connection per thread; reconnects when the server closes it."""
 
@@ -160,13 +172,7 @@ class Client:
         self.local = threading.local()
 
     def request(self, method: str, path: str, token: str | None = None, body: dict | None = None):
-        headers = {"Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        payload = None
-        if body is not None:
-            payload = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
+        headers, payload = api_request(token, body)
         for attempt in (1, 2):
             conn = getattr(self.local, "conn", None)
             if conn is None:

@@ -22,6 +22,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from benchmarks.load import api_request
+
 REPO = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 needs_postgres = pytest.mark.skipif(not PG_URL, reason="fault tests need PostgreSQL: set TEST_DATABASE_URL")
@@ -112,13 +114,7 @@ def call(port: int, method: str, path: str, token: str | None = None, body: dict
          timeout: float = 20.0) -> Response:
     """One request on its own connection (gunicorn's sync workers close it after each answer anyway).
     Transport failures propagate: callers decide whether a dropped connection is expected."""
-    headers = {"Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    payload = None
-    if body is not None:
-        payload = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
+    headers, payload = api_request(token, body)
     started = time.monotonic()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
