@@ -12,26 +12,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 
-def _seconds(value: str, name: str) -> float:
+def _number(value: str, name: str, lowest: float, highest: float) -> float:
+    """A number from the environment within [lowest, highest]; anything else stops the start."""
     try:
-        seconds = float(value)
+        number = float(value)
     except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 3600:
-        raise ValueError(f"{name} must be a number of seconds from 0 to 3600, not {value!r}")
-    return seconds
-
-
-def _planner_cost(value: str) -> float | None:
-    if value.strip() in ("", "server"):
-        return None  # leave the server's setting alone
-    try:
-        cost = float(value)
-    except ValueError:
-        cost = 0.0
-    if not 0 < cost <= 100:
-        raise ValueError(f"POSTGRES_RANDOM_PAGE_COST must be a positive number (or 'server'), not {value!r}")
-    return cost
+        number = float("nan")
+    if not lowest <= number <= highest:
+        raise ValueError(f"{name} must be a number from {lowest:g} to {highest:g}, not {value!r}")
+    return number
 
 
 def _flag(value: str | None, default: bool = False) -> bool:
@@ -122,10 +111,12 @@ class Config:
         if environ.get("SWAGGER_UI_URL"):
             settings["OPENAPI_SWAGGER_UI_URL"] = environ["SWAGGER_UI_URL"]
         settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
-        if environ.get("POSTGRES_RANDOM_PAGE_COST") is not None:
-            settings["POSTGRES_RANDOM_PAGE_COST"] = _planner_cost(environ["POSTGRES_RANDOM_PAGE_COST"])
+        cost = environ.get("POSTGRES_RANDOM_PAGE_COST")
+        if cost is not None:  # "" or "server" leaves the server's setting alone
+            settings["POSTGRES_RANDOM_PAGE_COST"] = (
+                None if cost.strip() in ("", "server") else _number(cost, "POSTGRES_RANDOM_PAGE_COST", 0.01, 100))
         if environ.get("PUBLIC_PAGE_SECONDS"):
-            settings["PUBLIC_PAGE_SECONDS"] = _seconds(environ["PUBLIC_PAGE_SECONDS"], "PUBLIC_PAGE_SECONDS")
+            settings["PUBLIC_PAGE_SECONDS"] = _number(environ["PUBLIC_PAGE_SECONDS"], "PUBLIC_PAGE_SECONDS", 0, 3600)
         settings.update(overrides)
         return settings
 
