@@ -332,7 +332,6 @@ def task_hall(session, member_id: int, now: datetime, *, community_id=None, day=
             communities.add(int(ident))
         else:
             invited.append(int(ident))
-    session.info.setdefault(_REGISTERED, {})[member_id] = frozenset(communities)
     params = {"now": now, "communities": sorted(communities) or [-1], "invited": invited or [-1],
               "limit": per_page, "offset": (page - 1) * per_page}
     filters = _filter_values(community_id=community_id, day=day, skill=skill, tz=tz, category=category)
