@@ -6,7 +6,7 @@ PORT ?= 5000
 PYTEST_ARGS ?= -n 2
 export FLASK_APP := wsgi:app
 
-.PHONY: run test install install-dev scheduler clean translations
+.PHONY: run test lint install install-dev scheduler clean translations
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ scheduler: install
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff (lint and format) over the whole tree; mypy over the service.
+lint: install-dev
+	$(BIN)/ruff check service tests benchmarks migrations config.py wsgi.py
+	$(BIN)/ruff format --check service tests benchmarks migrations config.py wsgi.py
 
 clean:
 	rm -rf $(VENV) instance/*.db

@@ -4,6 +4,7 @@ Nothing here runs at import time: ``Config.from_env`` is called by the factory
 with the environment and the instance folder, so tests and CLI commands can pass
 their own values without touching ``os.environ``.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,7 +34,7 @@ def normalise_database_url(url: str) -> str:
     """Send plain ``postgresql://`` URLs through psycopg 3, the driver we ship."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -114,7 +115,8 @@ class Config:
         cost = environ.get("POSTGRES_RANDOM_PAGE_COST")
         if cost is not None:  # "" or "server" leaves the server's setting alone
             settings["POSTGRES_RANDOM_PAGE_COST"] = (
-                None if cost.strip() in ("", "server") else _number(cost, "POSTGRES_RANDOM_PAGE_COST", 0.01, 100))
+                None if cost.strip() in ("", "server") else _number(cost, "POSTGRES_RANDOM_PAGE_COST", 0.01, 100)
+            )
         if environ.get("PUBLIC_PAGE_SECONDS"):
             settings["PUBLIC_PAGE_SECONDS"] = _number(environ["PUBLIC_PAGE_SECONDS"], "PUBLIC_PAGE_SECONDS", 0, 3600)
         settings.update(overrides)

@@ -1,4 +1,5 @@
 """Entry point for gunicorn (``gunicorn -w 4 wsgi:app``) and the flask CLI."""
+
 from service import create_app
 
 app = create_app()

@@ -1,4 +1,5 @@
 """Shared set-up for benchmarks: a migrated database with the demo city in it."""
+
 from __future__ import annotations
 
 import os
@@ -38,7 +39,9 @@ def migrated_app(url: str, **settings):
 
     from service import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark", "PASSWORD_HASH": CHEAP_HASH} | settings)
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark", "PASSWORD_HASH": CHEAP_HASH} | settings
+    )
     with app.app_context():
         upgrade()
     return app

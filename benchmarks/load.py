@@ -28,6 +28,7 @@ members and done claims, so runs do not disturb each other).
 Targets (issue 7, on a 2-core machine): claim storm p99 < 1 s with no
 overbooking; browse >= 300 requests/s with p95 < 200 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,7 +46,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -61,6 +62,7 @@ WORKERS = 4
 
 # --- data --------------------------------------------------------------------------------
 
+
 def prepare(session, rng: random.Random) -> dict:
     """Storm tasks and members with tokens, done claims and an admin token for the burst."""
     from service.people.accounts import issue_token
@@ -69,14 +71,16 @@ def prepare(session, rng: random.Random) -> dict:
     from service.registration.models import Registration
     from service.tasks.models import Claim, Task
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     communities = list(session.scalars(select(Area.id).where(Area.kind == "community").order_by(Area.id)))
     with_account = select(Account.member_id).where(Account.member_id.is_not(None))
     pool: dict[int, list[int]] = {}
     for community_id, member_id in session.execute(
-            select(Registration.community_id, Registration.member_id).join(Member, Member.id == Registration.member_id)
-            .where(Registration.status == "approved", Member.active.is_(True), Member.id.not_in(with_account))
-            .order_by(Registration.member_id)):
+        select(Registration.community_id, Registration.member_id)
+        .join(Member, Member.id == Registration.member_id)
+        .where(Registration.status == "approved", Member.active.is_(True), Member.id.not_in(with_account))
+        .order_by(Registration.member_id)
+    ):
         pool.setdefault(community_id, []).append(member_id)
     for members in pool.values():
         rng.shuffle(members)
@@ -89,11 +93,29 @@ def prepare(session, rng: random.Random) -> dict:
     phone_seq = iter(range(first, 10**8))
     for i in range(STORM_TASKS):
         community_id = communities[i % len(communities)]
-        task_id = session.scalar(insert(Task).returning(Task.id).values(
-            title=f"压测热门任务 {i + 1}", description="", kind="service", community_id=community_id,
-            place_id=community_id, category="environment", starts_at=starts, ends_at=starts + timedelta(hours=2),
-            slots=SLOTS, taken=0, required_skills=[], preferred_skills=[], claim_policy="registered",
-            status="open", urgent=False, created_at=now, updated_at=now))
+        task_id = session.scalar(
+            insert(Task)
+            .returning(Task.id)
+            .values(
+                title=f"压测热门任务 {i + 1}",
+                description="",
+                kind="service",
+                community_id=community_id,
+                place_id=community_id,
+                category="environment",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                slots=SLOTS,
+                taken=0,
+                required_skills=[],
+                preferred_skills=[],
+                claim_policy="registered",
+                status="open",
+                urgent=False,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         storm_tasks.append(task_id)
         chosen = []
         members = pool.get(community_id, [])
@@ -104,53 +126,125 @@ def prepare(session, rng: random.Random) -> dict:
                 used.add(member_id)
         short = CLAIMERS_PER_TASK - len(chosen)
         if short:  # the demo scale has fewer members than the storm needs: register more
-            new_ids = list(session.scalars(insert(Member).returning(Member.id), [
-                {"name": "压测成员", "phone": f"196{next(phone_seq):08d}", "party_status": "in_service",
-                 "active": True, "hide_public": False, "created_at": now, "updated_at": now} for _ in range(short)]))
-            session.execute(insert(Registration), [
-                {"member_id": m, "community_id": community_id, "side": "residence", "status": "approved",
-                 "created_at": now, "approved_at": now} for m in new_ids])
+            new_ids = list(
+                session.scalars(
+                    insert(Member).returning(Member.id),
+                    [
+                        {
+                            "name": "压测成员",
+                            "phone": f"196{next(phone_seq):08d}",
+                            "party_status": "in_service",
+                            "active": True,
+                            "hide_public": False,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                        for _ in range(short)
+                    ],
+                )
+            )
+            session.execute(
+                insert(Registration),
+                [
+                    {
+                        "member_id": m,
+                        "community_id": community_id,
+                        "side": "residence",
+                        "status": "approved",
+                        "created_at": now,
+                        "approved_at": now,
+                    }
+                    for m in new_ids
+                ],
+            )
             chosen += new_ids
             created_members += short
         used.update(chosen)
         storm_members += [(m, task_id) for m in chosen]
 
-    account_ids = list(session.scalars(insert(Account).returning(Account.id), [
-        {"phone": f"197{m:08d}", "name": "bench", "member_id": m, "active": True, "created_at": now}
-        for m, _ in storm_members]))
+    account_ids = list(
+        session.scalars(
+            insert(Account).returning(Account.id),
+            [
+                {"phone": f"197{m:08d}", "name": "bench", "member_id": m, "active": True, "created_at": now}
+                for m, _ in storm_members
+            ],
+        )
+    )
     member_tokens = [issue_token(session, SimpleNamespace(id=a), 48)[0] for a in account_ids]
 
     # The verify burst: 2,000 claims reported done, 10 a task, in one community.
     verify_community = communities[0]
-    admin_id = session.scalar(insert(Account).returning(Account.id).values(
-        phone=f"195{rng.randrange(10**8):08d}", name="bench admin", active=True, created_at=now))
+    admin_id = session.scalar(
+        insert(Account)
+        .returning(Account.id)
+        .values(phone=f"195{rng.randrange(10**8):08d}", name="bench admin", active=True, created_at=now)
+    )
     session.execute(insert(RoleGrant).values(account_id=admin_id, role="community_admin", area_id=verify_community))
     admin_token = issue_token(session, SimpleNamespace(id=admin_id), 48)[0]
-    verifiers = list(session.scalars(select(Member.id).where(Member.active.is_(True)).order_by(Member.id)
-                                     .limit(VERIFY_CLAIMS)))
+    verifiers = list(
+        session.scalars(select(Member.id).where(Member.active.is_(True)).order_by(Member.id).limit(VERIFY_CLAIMS))
+    )
     past = now - timedelta(days=2)
     claim_rows = []
     for t in range(VERIFY_CLAIMS // VERIFY_PER_TASK):
         begin = past + timedelta(minutes=7 * t)
-        task_id = session.scalar(insert(Task).returning(Task.id).values(
-            title=f"压测核实任务 {t + 1}", description="", kind="service", community_id=verify_community,
-            place_id=verify_community, category="environment", starts_at=begin, ends_at=begin + timedelta(hours=2),
-            slots=VERIFY_PER_TASK, taken=VERIFY_PER_TASK, required_skills=[], preferred_skills=[],
-            claim_policy="registered", status="in_progress", urgent=False, created_at=past, updated_at=past))
+        task_id = session.scalar(
+            insert(Task)
+            .returning(Task.id)
+            .values(
+                title=f"压测核实任务 {t + 1}",
+                description="",
+                kind="service",
+                community_id=verify_community,
+                place_id=verify_community,
+                category="environment",
+                starts_at=begin,
+                ends_at=begin + timedelta(hours=2),
+                slots=VERIFY_PER_TASK,
+                taken=VERIFY_PER_TASK,
+                required_skills=[],
+                preferred_skills=[],
+                claim_policy="registered",
+                status="in_progress",
+                urgent=False,
+                created_at=past,
+                updated_at=past,
+            )
+        )
         for k in range(VERIFY_PER_TASK):
             member_id = verifiers[(t * VERIFY_PER_TASK + k) % len(verifiers)]
-            claim_rows.append({"task_id": task_id, "member_id": member_id, "status": "done", "created_at": past,
-                               "claimed_at": past, "done_at": begin + timedelta(hours=2), "hours_tenths": 20,
-                               "note": "", "reason": "", "late_cancel": False})
+            claim_rows.append(
+                {
+                    "task_id": task_id,
+                    "member_id": member_id,
+                    "status": "done",
+                    "created_at": past,
+                    "claimed_at": past,
+                    "done_at": begin + timedelta(hours=2),
+                    "hours_tenths": 20,
+                    "note": "",
+                    "reason": "",
+                    "late_cancel": False,
+                }
+            )
     done_claims = list(session.scalars(insert(Claim).returning(Claim.id), claim_rows))
     boards = list(session.scalars(select(Area.id).where(Area.kind.in_(("city", "district", "street", "community")))))
     session.commit()
-    return {"storm_tasks": storm_tasks, "storm_members": storm_members, "member_tokens": member_tokens,
-            "admin_token": admin_token, "done_claims": done_claims, "boards": boards,
-            "verify_community": verify_community, "created_members": created_members}
+    return {
+        "storm_tasks": storm_tasks,
+        "storm_members": storm_members,
+        "member_tokens": member_tokens,
+        "admin_token": admin_token,
+        "done_claims": done_claims,
+        "boards": boards,
+        "verify_community": verify_community,
+        "created_members": created_members,
+    }
 
 
 # --- the client --------------------------------------------------------------------------
+
 
 def api_request(token: str | None, body: dict | None) -> tuple[dict, bytes | None]:
     """Headers and body of an API call as a client sends it: JSON both ways, a bearer token."""
@@ -198,6 +292,7 @@ class Client:
 
 def run(client: Client, jobs: list, threads: int):
     """Run (method, path, token, body) jobs with a thread pool; results in job order, and the wall time."""
+
     def one(job):
         method, path, token, body = job
         return client.request(method, path, token, body)
@@ -216,13 +311,20 @@ def percentile(values, share):
 def summary(jobs, results, wall, threads) -> dict:
     latencies = [r[1] for r in results]
     statuses = Counter(r[0] for r in results)
-    errors = [(job[0], job[1], status, body[:300].decode("utf-8", "replace"))
-              for job, (status, _ms, body) in zip(jobs, results) if status >= 500 or status < 0]
+    errors = [
+        (job[0], job[1], status, body[:300].decode("utf-8", "replace"))
+        for job, (status, _ms, body) in zip(jobs, results)
+        if status >= 500 or status < 0
+    ]
     return {
-        "requests": len(results), "concurrency": threads, "wall_s": round(wall, 2),
+        "requests": len(results),
+        "concurrency": threads,
+        "wall_s": round(wall, 2),
         "rps": round(len(results) / wall, 1),
-        "p50_ms": round(percentile(latencies, .50), 1), "p95_ms": round(percentile(latencies, .95), 1),
-        "p99_ms": round(percentile(latencies, .99), 1), "max_ms": round(max(latencies), 1),
+        "p50_ms": round(percentile(latencies, 0.50), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "max_ms": round(max(latencies), 1),
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "errors_5xx": sum(v for k, v in statuses.items() if k >= 500 or k < 0),
         "error_samples": errors[:5],
@@ -231,9 +333,12 @@ def summary(jobs, results, wall, threads) -> dict:
 
 # --- scenarios ---------------------------------------------------------------------------
 
+
 def claim_storm(client, data, threads, engine, rng) -> dict:
-    jobs = [("POST", f"/api/v1/tasks/{task_id}/claims", token, {})
-            for (member_id, task_id), token in zip(data["storm_members"], data["member_tokens"])]
+    jobs = [
+        ("POST", f"/api/v1/tasks/{task_id}/claims", token, {})
+        for (member_id, task_id), token in zip(data["storm_members"], data["member_tokens"])
+    ]
     order = list(range(len(jobs)))
     rng.shuffle(order)  # tasks interleaved, as a crowd would
     jobs = [jobs[i] for i in order]
@@ -241,7 +346,7 @@ def claim_storm(client, data, threads, engine, rng) -> dict:
     out = summary(jobs, results, wall, threads)
     answered = Counter()
     reported_positions: dict[int, list] = {}
-    for (_m, path, _t, _b), (status, _ms, body) in zip(jobs, results):
+    for (_m, _path, _t, _b), (status, _ms, body) in zip(jobs, results):
         if status == 201:
             claim = json.loads(body)
             answered[claim["status"]] += 1
@@ -249,30 +354,48 @@ def claim_storm(client, data, threads, engine, rng) -> dict:
                 reported_positions.setdefault(claim["task_id"], []).append(claim.get("waitlist_position"))
     tasks = data["storm_tasks"]
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT id, taken, slots, status FROM tasks WHERE id = ANY(:ids)"), {"ids": tasks}).all()
+        rows = conn.execute(
+            text("SELECT id, taken, slots, status FROM tasks WHERE id = ANY(:ids)"), {"ids": tasks}
+        ).all()
         per_task = {r.id: r for r in rows}
-        counts = conn.execute(text(
-            "SELECT task_id, status, count(*) AS n, count(DISTINCT member_id) AS members FROM claims "
-            "WHERE task_id = ANY(:ids) GROUP BY task_id, status"), {"ids": tasks}).all()
+        counts = conn.execute(
+            text(
+                "SELECT task_id, status, count(*) AS n, count(DISTINCT member_id) AS members FROM claims "
+                "WHERE task_id = ANY(:ids) GROUP BY task_id, status"
+            ),
+            {"ids": tasks},
+        ).all()
         by = {(r.task_id, r.status): r.n for r in counts}
-        positions = conn.execute(text(
-            "SELECT task_id, array_agg(pos ORDER BY id) AS pos, sum(CASE WHEN inverted THEN 1 ELSE 0 END) AS inversions "
-            "FROM (SELECT id, task_id, row_number() OVER (PARTITION BY task_id ORDER BY id) AS pos, "
-            "      created_at < lag(created_at) OVER (PARTITION BY task_id ORDER BY id) AS inverted "
-            "      FROM claims WHERE task_id = ANY(:ids) AND status = 'waiting') w GROUP BY task_id"),
-            {"ids": tasks}).all()
-        claimed_total = conn.scalar(text("SELECT count(*) FROM claims WHERE task_id = ANY(:ids) AND status = 'claimed'"),
-                                    {"ids": tasks})
-        member_dupes = conn.scalar(text(
-            "SELECT count(*) FROM (SELECT member_id FROM claims WHERE task_id = ANY(:ids) "
-            "GROUP BY member_id HAVING count(*) > 1) d"), {"ids": tasks})
-        slot_claims_elsewhere = conn.scalar(text(
-            "SELECT count(*) FROM claims WHERE task_id = ANY(:ids) AND status NOT IN ('claimed', 'waiting')"),
-            {"ids": tasks})
-    waitlists_ok = all(list(p.pos) == list(range(1, CLAIMERS_PER_TASK - SLOTS + 1)) for p in positions) \
-        and len(positions) == len(tasks)
+        positions = conn.execute(
+            text(
+                "SELECT task_id, array_agg(pos ORDER BY id) AS pos, sum(CASE WHEN inverted THEN 1 ELSE 0 END) AS inversions "
+                "FROM (SELECT id, task_id, row_number() OVER (PARTITION BY task_id ORDER BY id) AS pos, "
+                "      created_at < lag(created_at) OVER (PARTITION BY task_id ORDER BY id) AS inverted "
+                "      FROM claims WHERE task_id = ANY(:ids) AND status = 'waiting') w GROUP BY task_id"
+            ),
+            {"ids": tasks},
+        ).all()
+        claimed_total = conn.scalar(
+            text("SELECT count(*) FROM claims WHERE task_id = ANY(:ids) AND status = 'claimed'"), {"ids": tasks}
+        )
+        member_dupes = conn.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT member_id FROM claims WHERE task_id = ANY(:ids) "
+                "GROUP BY member_id HAVING count(*) > 1) d"
+            ),
+            {"ids": tasks},
+        )
+        slot_claims_elsewhere = conn.scalar(
+            text("SELECT count(*) FROM claims WHERE task_id = ANY(:ids) AND status NOT IN ('claimed', 'waiting')"),
+            {"ids": tasks},
+        )
+    waitlists_ok = all(list(p.pos) == list(range(1, CLAIMERS_PER_TASK - SLOTS + 1)) for p in positions) and len(
+        positions
+    ) == len(tasks)
     inversions = sum(int(p.inversions or 0) for p in positions)
-    reported_exact = sum(sorted(v) == list(range(1, CLAIMERS_PER_TASK - SLOTS + 1)) for v in reported_positions.values())
+    reported_exact = sum(
+        sorted(v) == list(range(1, CLAIMERS_PER_TASK - SLOTS + 1)) for v in reported_positions.values()
+    )
     checks = {
         "claims_holding_slots": claimed_total,
         "claims_holding_slots_expected": STORM_TASKS * SLOTS,
@@ -286,11 +409,18 @@ def claim_storm(client, data, threads, engine, rng) -> dict:
         "answered_201": dict(answered),
         "tasks_where_reported_positions_are_exactly_1_to_90": reported_exact,
     }
-    ok = (claimed_total == STORM_TASKS * SLOTS and checks["tasks_taken_10_and_full"] == len(tasks)
-          and checks["tasks_claimed_rows_10"] == len(tasks) and checks["tasks_waitlist_90"] == len(tasks)
-          and waitlists_ok and member_dupes == 0 and slot_claims_elsewhere == 0
-          and answered.get("claimed", 0) == STORM_TASKS * SLOTS
-          and answered.get("waiting", 0) == STORM_TASKS * (CLAIMERS_PER_TASK - SLOTS) and out["errors_5xx"] == 0)
+    ok = (
+        claimed_total == STORM_TASKS * SLOTS
+        and checks["tasks_taken_10_and_full"] == len(tasks)
+        and checks["tasks_claimed_rows_10"] == len(tasks)
+        and checks["tasks_waitlist_90"] == len(tasks)
+        and waitlists_ok
+        and member_dupes == 0
+        and slot_claims_elsewhere == 0
+        and answered.get("claimed", 0) == STORM_TASKS * SLOTS
+        and answered.get("waiting", 0) == STORM_TASKS * (CLAIMERS_PER_TASK - SLOTS)
+        and out["errors_5xx"] == 0
+    )
     return out | {"invariants_ok": ok, "checked": checks}
 
 
@@ -317,11 +447,17 @@ def browse(client, data, threads, requests, rng) -> dict:
     per_kind = {}
     for kind in mix:
         lat = [r[1] for k, r in zip(kinds, results) if k == kind]
-        per_kind[kind] = {"requests": len(lat), "p50_ms": round(percentile(lat, .5), 1),
-                          "p95_ms": round(percentile(lat, .95), 1)}
+        per_kind[kind] = {
+            "requests": len(lat),
+            "p50_ms": round(percentile(lat, 0.5), 1),
+            "p95_ms": round(percentile(lat, 0.95), 1),
+        }
     non_200 = sum(1 for r in results if r[0] != 200)
-    return out | {"invariants_ok": non_200 == 0, "checked": {"all_200": non_200 == 0, "non_200": non_200},
-                  "mix": per_kind}
+    return out | {
+        "invariants_ok": non_200 == 0,
+        "checked": {"all_200": non_200 == 0, "non_200": non_200},
+        "mix": per_kind,
+    }
 
 
 def verify_burst(client, data, threads, engine, rng) -> dict:
@@ -332,24 +468,44 @@ def verify_burst(client, data, threads, engine, rng) -> dict:
     out = summary(jobs, results, wall, threads)
     with engine.connect() as conn:
         keys = [f"award:claim:{c}" for c in ids]
-        entries = conn.scalar(text("SELECT count(*) FROM ledger_entries WHERE idempotency_key = ANY(:k) AND kind = 'award'"),
-                              {"k": keys})
-        by_source = conn.scalar(text(
-            "SELECT count(*) FROM ledger_entries WHERE source_type = 'claim' AND source_id = ANY(:ids)"), {"ids": ids})
-        dupes = conn.scalar(text(
-            "SELECT count(*) FROM (SELECT source_id FROM ledger_entries WHERE source_type = 'claim' "
-            "AND source_id = ANY(:ids) GROUP BY source_id HAVING count(*) > 1) d"), {"ids": ids})
-        verified = conn.scalar(text(
-            "SELECT count(*) FROM claims c JOIN ledger_entries e ON e.id = c.ledger_entry_id "
-            "WHERE c.id = ANY(:ids) AND c.status = 'verified' AND e.idempotency_key = 'award:claim:' || c.id"),
-            {"ids": ids})
-        zero = conn.scalar(text("SELECT count(*) FROM ledger_entries WHERE idempotency_key = ANY(:k) AND amount = 0"),
-                           {"k": keys})
-    checks = {"award_entries": entries, "expected": len(ids), "entries_for_these_claims": by_source,
-              "claims_with_more_than_one_entry": dupes, "claims_verified_and_linked": verified,
-              "awards_of_zero_points_after_caps": zero}
-    ok = entries == len(ids) == by_source == verified and dupes == 0 and out["errors_5xx"] == 0 \
+        entries = conn.scalar(
+            text("SELECT count(*) FROM ledger_entries WHERE idempotency_key = ANY(:k) AND kind = 'award'"), {"k": keys}
+        )
+        by_source = conn.scalar(
+            text("SELECT count(*) FROM ledger_entries WHERE source_type = 'claim' AND source_id = ANY(:ids)"),
+            {"ids": ids},
+        )
+        dupes = conn.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT source_id FROM ledger_entries WHERE source_type = 'claim' "
+                "AND source_id = ANY(:ids) GROUP BY source_id HAVING count(*) > 1) d"
+            ),
+            {"ids": ids},
+        )
+        verified = conn.scalar(
+            text(
+                "SELECT count(*) FROM claims c JOIN ledger_entries e ON e.id = c.ledger_entry_id "
+                "WHERE c.id = ANY(:ids) AND c.status = 'verified' AND e.idempotency_key = 'award:claim:' || c.id"
+            ),
+            {"ids": ids},
+        )
+        zero = conn.scalar(
+            text("SELECT count(*) FROM ledger_entries WHERE idempotency_key = ANY(:k) AND amount = 0"), {"k": keys}
+        )
+    checks = {
+        "award_entries": entries,
+        "expected": len(ids),
+        "entries_for_these_claims": by_source,
+        "claims_with_more_than_one_entry": dupes,
+        "claims_verified_and_linked": verified,
+        "awards_of_zero_points_after_caps": zero,
+    }
+    ok = (
+        entries == len(ids) == by_source == verified
+        and dupes == 0
+        and out["errors_5xx"] == 0
         and all(r[0] == 200 for r in results)
+    )
     return out | {"invariants_ok": ok, "checked": checks}
 
 
@@ -357,17 +513,21 @@ def serial_baseline(client, data, samples: int = 20) -> dict:
     """One request at a time: the service time of each kind, without queueing."""
     member_id, _task = data["storm_members"][0]
     token = data["member_tokens"][0]
-    kinds = {"healthz": ("/healthz", None), "task_hall": ("/api/v1/tasks?page=1&per_page=20", token),
-             "member_points": (f"/api/v1/members/{member_id}/points", token),
-             "board": (f"/boards/{data['boards'][0]}", None)}
+    kinds = {
+        "healthz": ("/healthz", None),
+        "task_hall": ("/api/v1/tasks?page=1&per_page=20", token),
+        "member_points": (f"/api/v1/members/{member_id}/points", token),
+        "board": (f"/boards/{data['boards'][0]}", None),
+    }
     out = {}
     for kind, (path, tok) in kinds.items():
         timings = [client.request("GET", path, tok)[1] for _ in range(samples)]
-        out[kind] = round(percentile(timings, .5), 1)
+        out[kind] = round(percentile(timings, 0.5), 1)
     return out
 
 
 # --- gunicorn ----------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -379,13 +539,32 @@ def start_gunicorn(url: str, port: int, log_path: str, threads: int = 1) -> subp
     gunicorn = Path(sys.executable).parent / "gunicorn"
     if not gunicorn.exists():
         gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
-    env = os.environ | {"DATABASE_URL": url, "SECRET_KEY": "benchmark-load-secret",
-                        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}
+    env = os.environ | {
+        "DATABASE_URL": url,
+        "SECRET_KEY": "benchmark-load-secret",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    }
     log = open(log_path, "wb")
     # --threads above 1 selects gunicorn's gthread workers: a worker's other thread runs
     # while one waits for PostgreSQL, and connections are kept alive.
-    return subprocess.Popen([str(gunicorn), "-w", str(WORKERS), "--threads", str(threads), "-b", f"127.0.0.1:{port}",
-                             "--timeout", "60", "wsgi:app"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [
+            str(gunicorn),
+            "-w",
+            str(WORKERS),
+            "--threads",
+            str(threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "wsgi:app",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def wait_healthy(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
@@ -468,9 +647,14 @@ def main() -> None:
             report["workers"] = WORKERS
             report["worker_threads"] = args.worker_threads
             report["scale"] = args.scale
-            report["setup"] = {"members": members, "build_s": round(build_s, 1), "prepare_s": round(prepare_s, 1),
-                               "storm_members_registered_by_harness": data["created_members"],
-                               "cpus": os.cpu_count(), "load_before": os.getloadavg()}
+            report["setup"] = {
+                "members": members,
+                "build_s": round(build_s, 1),
+                "prepare_s": round(prepare_s, 1),
+                "storm_members_registered_by_harness": data["created_members"],
+                "cpus": os.cpu_count(),
+                "load_before": os.getloadavg(),
+            }
             report["serial_baseline_median_ms"] = serial_baseline(client, data)
             report["claim_storm"] = claim_storm(client, data, args.threads, engine, rng)
             report["browse"] = browse(client, data, args.browse_threads, args.browse_requests, rng)
@@ -482,8 +666,10 @@ def main() -> None:
                 "browse_300_rps": report["browse"]["rps"] >= 300,
                 "browse_p95_under_200ms": report["browse"]["p95_ms"] < 200,
             }
-            report["note"] = ("client, 4 gunicorn sync workers and PostgreSQL share this machine's "
-                              f"{os.cpu_count()} cores; latencies include queueing behind the workers")
+            report["note"] = (
+                "client, 4 gunicorn sync workers and PostgreSQL share this machine's "
+                f"{os.cpu_count()} cores; latencies include queueing behind the workers"
+            )
             if any(report[s]["errors_5xx"] for s in ("claim_storm", "browse", "verify_burst")):
                 report["gunicorn_log_tail"] = Path(log_path).read_text(errors="replace")[-3000:]
             engine.dispose()

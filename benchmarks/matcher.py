@@ -18,6 +18,7 @@ solve alone; ``*_cpu_s`` are process CPU times, steadier on a busy machine. Rati
 greedy over exact; exact fills the most slots first, so its raw score can trail a
 greedy that fills fewer (``objective`` includes the load cost being minimised).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,19 +29,50 @@ from datetime import datetime
 
 import numpy as np
 
-from service.matching import (DEFAULT_LIMITS, CandidateLimits, DispatchSettings, Links, Members, Problem, Tasks,
-                              Vocabulary, build_candidates, dispatch, local_minutes, recommend, suggest,
-                              top_suggestions)
+from service.matching import (
+    DEFAULT_LIMITS,
+    CandidateLimits,
+    DispatchSettings,
+    Links,
+    Members,
+    Problem,
+    Tasks,
+    Vocabulary,
+    build_candidates,
+    dispatch,
+    local_minutes,
+    recommend,
+    suggest,
+    top_suggestions,
+)
 from service.matching.timeline import DAY
 
-SKILLS = [("repair", "维修", "repairs"), ("electric", "电工", "electrics"), ("plumbing", "水管", "plumbing"),
-          ("haircut", "理发", "haircuts"), ("medical", "医护", "medical care"), ("legal", "法律", "legal aid"),
-          ("tutoring", "辅导", "tutoring"), ("driving", "驾驶", "driving"), ("cooking", "烹饪", "cooking"),
-          ("computer", "电脑", "computers"), ("sewing", "缝补", "mending"), ("knife", "磨刀", "knife sharpening"),
-          ("psych", "心理疏导", "counselling"), ("mediation", "调解", "mediation"), ("patrol", "巡逻", "patrols"),
-          ("firstaid", "急救", "first aid"), ("photo", "摄影", "photography"), ("music", "文艺", "performing"),
-          ("sign", "手语", "sign language"), ("garden", "园艺", "gardening"), ("accounting", "会计", "accounting"),
-          ("translate", "翻译", "translation"), ("sports", "体育", "sports"), ("design", "宣传设计", "design")]
+SKILLS = [
+    ("repair", "维修", "repairs"),
+    ("electric", "电工", "electrics"),
+    ("plumbing", "水管", "plumbing"),
+    ("haircut", "理发", "haircuts"),
+    ("medical", "医护", "medical care"),
+    ("legal", "法律", "legal aid"),
+    ("tutoring", "辅导", "tutoring"),
+    ("driving", "驾驶", "driving"),
+    ("cooking", "烹饪", "cooking"),
+    ("computer", "电脑", "computers"),
+    ("sewing", "缝补", "mending"),
+    ("knife", "磨刀", "knife sharpening"),
+    ("psych", "心理疏导", "counselling"),
+    ("mediation", "调解", "mediation"),
+    ("patrol", "巡逻", "patrols"),
+    ("firstaid", "急救", "first aid"),
+    ("photo", "摄影", "photography"),
+    ("music", "文艺", "performing"),
+    ("sign", "手语", "sign language"),
+    ("garden", "园艺", "gardening"),
+    ("accounting", "会计", "accounting"),
+    ("translate", "翻译", "translation"),
+    ("sports", "体育", "sports"),
+    ("design", "宣传设计", "design"),
+]
 HORIZON_DAYS = 14
 
 
@@ -64,7 +96,6 @@ def generate(n_members: int, n_tasks: int, seed: int):
     grid_weight = comm_weight[grid_comm] * rng.lognormal(0, 0.5, n_grid)
     grid_weight /= grid_weight.sum()
     n_build = n_grid * per_grid
-    build_grid = np.repeat(np.arange(n_grid), per_grid)
     build_ids = 100_000 + np.arange(n_build)
     # Neighbouring grids: along a line that walks through the communities in order.
     line = np.argsort(grid_comm * 10 + rng.random(n_grid))
@@ -89,14 +120,17 @@ def generate(n_members: int, n_tasks: int, seed: int):
 
     # Availability patterns: (weekday, start, end) templates, jittered per member.
     patterns = [
-        [(d, 1110, 1290) for d in range(5)],                                      # weekday evenings
-        [(d, s, e) for d in (5, 6) for s, e in ((480, 720), (840, 1080))],        # weekends
-        [(d, s, e) for d in range(7) for s, e in ((480, 690), (870, 1050))],      # retirees' days
-        [(d, 1110, 1290) for d in range(5)] + [(5, 480, 1080), (6, 540, 720)],    # evenings + weekend
-        [(d, 1320, 1440) for d in range(7)] + [(d, 0, 120) for d in range(7)],    # night shift
+        [(d, 1110, 1290) for d in range(5)],  # weekday evenings
+        [(d, s, e) for d in (5, 6) for s, e in ((480, 720), (840, 1080))],  # weekends
+        [(d, s, e) for d in range(7) for s, e in ((480, 690), (870, 1050))],  # retirees' days
+        [(d, 1110, 1290) for d in range(5)] + [(5, 480, 1080), (6, 540, 720)],  # evenings + weekend
+        [(d, 1320, 1440) for d in range(7)] + [(d, 0, 120) for d in range(7)],  # night shift
     ]
-    kind = np.where(status == 1, rng.choice([2, 3, 1], M, p=[0.6, 0.2, 0.2]),
-                    rng.choice([0, 1, 3, 4, 5], M, p=[0.3, 0.25, 0.25, 0.05, 0.15]))
+    kind = np.where(
+        status == 1,
+        rng.choice([2, 3, 1], M, p=[0.6, 0.2, 0.2]),
+        rng.choice([0, 1, 3, 4, 5], M, p=[0.3, 0.25, 0.25, 0.05, 0.15]),
+    )
     starts, ends, owners = [], [], []
     for k, template in enumerate(patterns):
         who = np.flatnonzero(kind == k)
@@ -127,13 +161,26 @@ def generate(n_members: int, n_tasks: int, seed: int):
     c_order = np.argsort(c_owner, kind="stable")
 
     members = Members(
-        ids=1 + np.arange(M), skills=skills, residence_community=residence, unit_community=unit,
-        in_service=in_service, home_community=comm_ids[home_comm],
+        ids=1 + np.arange(M),
+        skills=skills,
+        residence_community=residence,
+        unit_community=unit,
+        in_service=in_service,
+        home_community=comm_ids[home_comm],
         home_zones=np.stack((grid_ids[home_grid], compound_of_grid[home_grid]), 1),
-        home_building=build_ids[home_build], avail_ptr=avail_ptr, avail_start=starts[order], avail_end=ends[order],
-        claim_ptr=_csr(n_claims), claim_start=c_start[c_order], claim_end=c_start[c_order] + 120,
-        daily_cap=1 + (rng.random(M) < 0.3), weekly_cap=rng.integers(2, 5, M), recent_tasks=rng.poisson(1.2, M),
-        completed=rng.poisson(6, M), no_shows=rng.poisson(0.3, M), late_cancels=rng.poisson(0.3, M),
+        home_building=build_ids[home_build],
+        avail_ptr=avail_ptr,
+        avail_start=starts[order],
+        avail_end=ends[order],
+        claim_ptr=_csr(n_claims),
+        claim_start=c_start[c_order],
+        claim_end=c_start[c_order] + 120,
+        daily_cap=1 + (rng.random(M) < 0.3),
+        weekly_cap=rng.integers(2, 5, M),
+        recent_tasks=rng.poisson(1.2, M),
+        completed=rng.poisson(6, M),
+        no_shows=rng.poisson(0.3, M),
+        late_cancels=rng.poisson(0.3, M),
         residence_served=np.where(in_service, rng.poisson(0.8, M), 0),
     )
 
@@ -147,9 +194,11 @@ def generate(n_members: int, n_tasks: int, seed: int):
     day = rng.integers(0, HORIZON_DAYS, T)
     weekday = day % 7
     slot = rng.choice(4, T, p=[0.4, 0.33, 0.25, 0.02])  # weekend-ish, evening, daytime, overnight
-    minute = np.select([slot == 0, slot == 1, slot == 2],
-                       [rng.integers(16, 34, T) * 30, rng.integers(37, 40, T) * 30, rng.integers(16, 34, T) * 30],
-                       rng.integers(44, 47, T) * 30)
+    minute = np.select(
+        [slot == 0, slot == 1, slot == 2],
+        [rng.integers(16, 34, T) * 30, rng.integers(37, 40, T) * 30, rng.integers(16, 34, T) * 30],
+        rng.integers(44, 47, T) * 30,
+    )
     day = np.where((slot == 0) & (weekday < 5), day - weekday + 5 + rng.integers(0, 2, T), day) % HORIZON_DAYS
     start = base + day * DAY + minute
     duration = rng.integers(2, 9, T) * 30
@@ -159,19 +208,34 @@ def generate(n_members: int, n_tasks: int, seed: int):
     for k in (1, 2):
         pick = n_req >= k
         req[pick] |= np.uint64(1) << rng.choice(len(SKILLS), pick.sum(), p=popularity).astype(np.uint64)
-    pref = np.where(rng.random(T) < 0.3, np.uint64(1) << rng.choice(len(SKILLS), T, p=popularity).astype(np.uint64),
-                    np.uint64(0)) & ~req
+    pref = (
+        np.where(
+            rng.random(T) < 0.3,
+            np.uint64(1) << rng.choice(len(SKILLS), T, p=popularity).astype(np.uint64),
+            np.uint64(0),
+        )
+        & ~req
+    )
     policy = rng.choice(3, T, p=[0.88, 0.07, 0.05])
     beneficiary = np.where(rng.random(T) < 0.3, 500_000 + rng.integers(0, 20_000, T), -1)
-    tasks = Tasks(ids=1 + np.arange(T), community=comm_ids[t_comm], place_zones=place_zones,
-                  place_building=place_building, start=start, end=start + duration, slots=slots, required=req,
-                  preferred=pref, policy=policy, beneficiary=beneficiary)
+    tasks = Tasks(
+        ids=1 + np.arange(T),
+        community=comm_ids[t_comm],
+        place_zones=place_zones,
+        place_building=place_building,
+        start=start,
+        end=start + duration,
+        slots=slots,
+        required=req,
+        preferred=pref,
+        policy=policy,
+        beneficiary=beneficiary,
+    )
 
     # ---- links: invitations (invite-only tasks and a few others), standing pairs
     by_comm = np.argsort(home_comm, kind="stable")
     comm_ptr = np.searchsorted(home_comm[by_comm], np.arange(n_comm + 1))
-    invite_tasks = np.concatenate((np.repeat(np.flatnonzero(policy == 2), 6),
-                                   rng.choice(T, T // 50, replace=False)))
+    invite_tasks = np.concatenate((np.repeat(np.flatnonzero(policy == 2), 6), rng.choice(T, T // 50, replace=False)))
     c = t_comm[invite_tasks]
     size = comm_ptr[c + 1] - comm_ptr[c]
     ok = size > 0
@@ -182,8 +246,12 @@ def generate(n_members: int, n_tasks: int, seed: int):
     size = comm_ptr[c + 1] - comm_ptr[c]
     ok = (size > 0) & (rng.random(len(paired_tasks)) < 0.5)
     pair_members = by_comm[comm_ptr[c[ok]] + (rng.random(ok.sum()) * size[ok]).astype(np.int64)]
-    standing = np.concatenate((np.stack((pair_members, beneficiary[paired_tasks[ok]]), 1),
-                               np.stack((rng.integers(0, M, M // 10), 500_000 + rng.integers(0, 20_000, M // 10)), 1)))
+    standing = np.concatenate(
+        (
+            np.stack((pair_members, beneficiary[paired_tasks[ok]]), 1),
+            np.stack((rng.integers(0, M, M // 10), 500_000 + rng.integers(0, 20_000, M // 10)), 1),
+        )
+    )
     links = Links(invitations=invitations, standing_pairs=standing, neighbours=neighbours)
     return Problem(members, tasks, links, vocab)
 
@@ -231,27 +299,49 @@ def main() -> None:
     greedy_s = clock() - t0
 
     def summary(r):
-        return {"solver": r.solver, "score": round(r.total_score, 1), "objective": round(r.objective, 1),
-                "filled": r.filled, "slots": r.slots}
+        return {
+            "solver": r.solver,
+            "score": round(r.total_score, 1),
+            "objective": round(r.objective, 1),
+            "filled": r.filled,
+            "slots": r.slots,
+        }
 
-    print(json.dumps({
-        "members": problem.M, "tasks": problem.T, "seed": args.seed, "limits": [args.base, args.per_slot, args.most],
-        "candidate_pairs": len(graph), "scored_pairs": graph.scored,
-        "generate_s": round(generate_s, 3), "candidates_s": round(candidates_s, 3),
-        "candidates_cpu_s": round(candidates_cpu_s, 3),
-        "suggestions_s": round(suggestions_s, 4), "suggested_pairs": int(len(rows)),
-        "explain_task_ms": round(explain_s * 1000, 2), "recommend_member_ms": round(recommend_s * 1000, 2),
-        "dispatch_s": round(dispatch_s, 3), "dispatch_cpu_s": round(dispatch_cpu_s, 3),
-        "candidates_plus_dispatch_s": round(candidates_s + dispatch_s, 3),
-        "solver_s": round(exact.stats.get("solve", float("nan")), 3),
-        "network_nodes": exact.stats.get("nodes"), "network_arcs": exact.stats.get("arcs"),
-        "network_s": round(exact.stats.get("network", float("nan")), 3), "greedy_s": round(greedy_s, 3),
-        "peak_mb": peak_mb(), "exact": summary(exact), "greedy": summary(greedy),
-        "score_ratio": round(greedy.total_score / exact.total_score, 4) if exact.total_score else None,
-        "objective_ratio": round(greedy.objective / exact.objective, 4) if exact.objective else None,
-        "fill_ratio": round(greedy.filled / exact.filled, 4) if exact.filled else None,
-        "unfilled_tasks": len(exact.unfilled(problem)),
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "members": problem.M,
+                "tasks": problem.T,
+                "seed": args.seed,
+                "limits": [args.base, args.per_slot, args.most],
+                "candidate_pairs": len(graph),
+                "scored_pairs": graph.scored,
+                "generate_s": round(generate_s, 3),
+                "candidates_s": round(candidates_s, 3),
+                "candidates_cpu_s": round(candidates_cpu_s, 3),
+                "suggestions_s": round(suggestions_s, 4),
+                "suggested_pairs": int(len(rows)),
+                "explain_task_ms": round(explain_s * 1000, 2),
+                "recommend_member_ms": round(recommend_s * 1000, 2),
+                "dispatch_s": round(dispatch_s, 3),
+                "dispatch_cpu_s": round(dispatch_cpu_s, 3),
+                "candidates_plus_dispatch_s": round(candidates_s + dispatch_s, 3),
+                "solver_s": round(exact.stats.get("solve", float("nan")), 3),
+                "network_nodes": exact.stats.get("nodes"),
+                "network_arcs": exact.stats.get("arcs"),
+                "network_s": round(exact.stats.get("network", float("nan")), 3),
+                "greedy_s": round(greedy_s, 3),
+                "peak_mb": peak_mb(),
+                "exact": summary(exact),
+                "greedy": summary(greedy),
+                "score_ratio": round(greedy.total_score / exact.total_score, 4) if exact.total_score else None,
+                "objective_ratio": round(greedy.objective / exact.objective, 4) if exact.objective else None,
+                "fill_ratio": round(greedy.filled / exact.filled, 4) if exact.filled else None,
+                "unfilled_tasks": len(exact.unfilled(problem)),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

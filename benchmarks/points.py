@@ -7,6 +7,7 @@ or a new database on the PostgreSQL server named by DATABASE_URL), then times
 GET /api/v1/members/{id}/points?period=month for random members through the app.
 Target (issue 3): median under 50 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,12 +63,19 @@ def main() -> None:
         timings.sort()
         with app.app_context():
             db.engine.dispose()
-        print(json.dumps({
-            "database": database_kind(url), "entries": entries, "members": len(member_ids),
-            "ledger_build_s": round(build_s, 1), "samples": len(timings),
-            "member_points_median_ms": round(statistics.median(timings), 2),
-            "member_points_p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
-        }))
+        print(
+            json.dumps(
+                {
+                    "database": database_kind(url),
+                    "entries": entries,
+                    "members": len(member_ids),
+                    "ledger_build_s": round(build_s, 1),
+                    "samples": len(timings),
+                    "member_points_median_ms": round(statistics.median(timings), 2),
+                    "member_points_p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+                }
+            )
+        )
     finally:
         drop()
 

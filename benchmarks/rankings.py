@@ -11,6 +11,7 @@ through the Flask test client, rendered afresh each time and then as served (a w
 keeps a rendered board for PUBLIC_PAGE_SECONDS). Targets (PostgreSQL): publication under 10 s, board
 median under 50 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,7 @@ import json
 import random
 import statistics
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -70,7 +71,7 @@ def main() -> None:
     url, drop = fresh_database("rankings")
     try:
         app = install(migrated_app(url))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         month = period_containing("month", local_day(now, TZ), TZ).previous()
         with app.app_context():
             started = time.perf_counter()
@@ -80,8 +81,11 @@ def main() -> None:
             build_s = time.perf_counter() - started
             members = db.session.scalar(select(func.count()).select_from(Member))
             entries = db.session.scalar(select(func.count()).select_from(LedgerEntry))
-            in_month = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(
-                LedgerEntry.booked_at >= month.start_utc, LedgerEntry.booked_at < month.end_utc))
+            in_month = db.session.scalar(
+                select(func.count())
+                .select_from(LedgerEntry)
+                .where(LedgerEntry.booked_at >= month.start_utc, LedgerEntry.booked_at < month.end_utc)
+            )
             db.session.commit()
 
             # The one aggregate query alone (with reading its 10^5 rows), for the breakdown.
@@ -106,8 +110,10 @@ def main() -> None:
             assert response.status_code == 200 and "podium" in response.text, response.status_code
 
         def api_board(_i):
-            response = client.get(f"/api/v1/rankings?scope=community&scope_id={rng.choice(communities)}"
-                                  f"&period=month&start={month.start.isoformat()}&side=total&per_page=10")
+            response = client.get(
+                f"/api/v1/rankings?scope=community&scope_id={rng.choice(communities)}"
+                f"&period=month&start={month.start.isoformat()}&side=total&per_page=10"
+            )
             assert response.status_code == 200, response.get_data(as_text=True)[:200]
 
         # Rendered on every request first (what a board costs), then as served: each worker
@@ -119,17 +125,29 @@ def main() -> None:
         apis = timed(args.samples, api_board)
         with app.app_context():
             db.engine.dispose()
-        print(json.dumps({
-            "database": database_kind(url), "members": members, "entries": entries, "entries_in_month": in_month,
-            "build_s": round(build_s, 1), "month": month.label, "snapshots": published,
-            "snapshot_rows": rows, "unranked_listed": unranked, "totals_query_s": round(query_s, 2),
-            "publish_s": round(publish_s, 2),
-            "board_median_ms": round(statistics.median(boards), 2),
-            "board_p95_ms": round(boards[int(len(boards) * 0.95) - 1], 2),
-            "board_served_median_ms": round(statistics.median(cached), 2),
-            "board_served_p95_ms": round(cached[int(len(cached) * 0.95) - 1], 2),
-            "api_board_median_ms": round(statistics.median(apis), 2),
-        }, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "database": database_kind(url),
+                    "members": members,
+                    "entries": entries,
+                    "entries_in_month": in_month,
+                    "build_s": round(build_s, 1),
+                    "month": month.label,
+                    "snapshots": published,
+                    "snapshot_rows": rows,
+                    "unranked_listed": unranked,
+                    "totals_query_s": round(query_s, 2),
+                    "publish_s": round(publish_s, 2),
+                    "board_median_ms": round(statistics.median(boards), 2),
+                    "board_p95_ms": round(boards[int(len(boards) * 0.95) - 1], 2),
+                    "board_served_median_ms": round(statistics.median(cached), 2),
+                    "board_served_p95_ms": round(cached[int(len(cached) * 0.95) - 1], 2),
+                    "api_board_median_ms": round(statistics.median(apis), 2),
+                },
+                ensure_ascii=False,
+            )
+        )
     finally:
         drop()
 

@@ -4,6 +4,7 @@
 
 Target (issue 2): under 30 s on SQLite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,9 +44,17 @@ def main() -> None:
             ws = wb.create_sheet()
             ws.append(["姓名", "手机号", "身份", "单位编码", "楼栋编码", "技能", "空闲时段"])
             for i in range(args.rows):
-                ws.append([rng.choice(SURNAMES) + rng.choice(GIVEN), f"166{i:08d}", rng.choice(["在职党员", "离退休党员", "群众志愿者"]),
-                           rng.choice(units), rng.choice(buildings), ";".join(rng.sample(list(SKILLS), 2)),
-                           "周六 09:00-12:00; 周日 14:00-17:00"])
+                ws.append(
+                    [
+                        rng.choice(SURNAMES) + rng.choice(GIVEN),
+                        f"166{i:08d}",
+                        rng.choice(["在职党员", "离退休党员", "群众志愿者"]),
+                        rng.choice(units),
+                        rng.choice(buildings),
+                        ";".join(rng.sample(list(SKILLS), 2)),
+                        "周六 09:00-12:00; 周日 14:00-17:00",
+                    ]
+                )
             wb.save(path)
             before = db.session.scalar(select(func.count()).select_from(Member))
             db.session.rollback()
@@ -56,8 +65,17 @@ def main() -> None:
             after = db.session.scalar(select(func.count()).select_from(Member))
             db.session.remove()
             db.engine.dispose()
-        print(json.dumps({"database": database_kind(url), "rows": args.rows, "imported": count,
-                          "members_added": after - before, "import_s": round(seconds, 2)}))
+        print(
+            json.dumps(
+                {
+                    "database": database_kind(url),
+                    "rows": args.rows,
+                    "imported": count,
+                    "members_added": after - before,
+                    "import_s": round(seconds, 2),
+                }
+            )
+        )
     finally:
         drop()
 

@@ -1,4 +1,5 @@
 """Alembic environment: runs inside the Flask app (``flask db …``) and uses its engine."""
+
 import logging
 
 from alembic import context
@@ -12,8 +13,9 @@ options = current_app.extensions["migrate"].configure_args
 
 
 def run_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=db.metadata,
-                      literal_binds=True, **options)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"), target_metadata=db.metadata, literal_binds=True, **options
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -26,8 +28,9 @@ def run_online() -> None:
             log.info("no changes in schema detected")
 
     with db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=db.metadata,
-                          process_revision_directives=skip_empty, **options)
+        context.configure(
+            connection=connection, target_metadata=db.metadata, process_revision_directives=skip_empty, **options
+        )
         with context.begin_transaction():
             context.run_migrations()
 

@@ -1,4 +1,5 @@
 """Volunteer points and matching service: the application factory."""
+
 from __future__ import annotations
 
 import os
@@ -9,14 +10,27 @@ from config import Config
 
 
 def _select_locale():
+    """API: the request's Accept-Language, else the account's saved language. Pages: the
+    language chosen on the page, else the account's, else the browser's. Chinese otherwise."""
     from flask_login import current_user
 
+    from .api import is_api_request
+    from .i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_header
+
+    asked = language_from_header(request.headers.get("Accept-Language"))
+    if is_api_request():
+        if asked:
+            return asked
+        from .people.auth import current_account
+
+        account = current_account()
+        return account.locale if account is not None and account.locale in LANGUAGES else DEFAULT_LANGUAGE
     chosen = session.get("lang")
-    if chosen in ("zh_CN", "en"):
+    if chosen in LANGUAGES:
         return chosen
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
         return current_user.locale
-    return "zh_CN"
+    return asked or DEFAULT_LANGUAGE
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -37,8 +51,13 @@ def create_app(config: dict | None = None) -> Flask:
     end_sessions_safely(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], app.config["POSTGRES_RANDOM_PAGE_COST"])
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
-                     render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
     babel.init_app(app, locale_selector=_select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -106,16 +125,36 @@ def _register_api(app, api, csrf):
     from .pairs import routes as pair_routes
 
     blueprints = [
-        people_routes.auth, place_routes.areas, place_routes.units, people_routes.members,
-        people_routes.grants, people_routes.skills, registration_routes.api, points_routes.api,
-        needs_routes.api, task_routes.api, notification_routes.api, audit_routes.api, ranking_routes.api,
-        matching_routes.api, pair_routes.api,
+        people_routes.auth,
+        place_routes.areas,
+        place_routes.units,
+        people_routes.members,
+        people_routes.grants,
+        people_routes.skills,
+        registration_routes.api,
+        points_routes.api,
+        needs_routes.api,
+        task_routes.api,
+        notification_routes.api,
+        audit_routes.api,
+        ranking_routes.api,
+        matching_routes.api,
+        pair_routes.api,
     ]
     for blueprint in blueprints:
         # The API authenticates with bearer tokens only, so it has no CSRF exposure.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
-    for pages in (registration_routes.pages, points_routes.pages, needs_routes.pages, task_routes.pages,
-                  notification_routes.pages, audit_routes.pages, ranking_routes.pages, job_pages.pages,
-                  matching_routes.pages, pair_routes.pages):
+    for pages in (
+        registration_routes.pages,
+        points_routes.pages,
+        needs_routes.pages,
+        task_routes.pages,
+        notification_routes.pages,
+        audit_routes.pages,
+        ranking_routes.pages,
+        job_pages.pages,
+        matching_routes.pages,
+        pair_routes.pages,
+    ):
         app.register_blueprint(pages)

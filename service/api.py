@@ -1,5 +1,6 @@
 """The JSON API's shared pieces: the flask-smorest ``Api`` with one error body,
 pagination, and the base schemas every package builds on."""
+
 from __future__ import annotations
 
 import re
@@ -29,6 +30,7 @@ except ImportError:  # pragma: no cover - SQLite-only installs
 def _is_out_of_range(error) -> bool:
     text_ = str(getattr(error, "orig", error)).lower()
     return "out of range" in text_ or "too large" in text_
+
 
 _CODES = {
     400: "bad_request",
@@ -82,8 +84,11 @@ def error_body(status: int, message: str, code: str | None = None, fields: dict 
 def _numeric_bounds(self, field, ret, **kwargs) -> dict:
     """Decimal bounds (``Range(max=Decimal("24"))``) as JSON numbers in the OpenAPI document:
     left as Decimals they are written as strings, which makes the document invalid."""
-    return {key: float(ret[key]) for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
-            if isinstance(ret.get(key), Decimal)}
+    return {
+        key: float(ret[key])
+        for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+        if isinstance(ret.get(key), Decimal)
+    }
 
 
 class Api(SmorestApi):
@@ -92,8 +97,9 @@ class Api(SmorestApi):
     def _init_spec(self, *args, **kwargs):
         super()._init_spec(*args, **kwargs)
         converter = getattr(self.ma_plugin, "converter", None)
-        if converter is not None and _numeric_bounds not in [getattr(f, "__func__", None)
-                                                              for f in converter.attribute_functions]:
+        if converter is not None and _numeric_bounds not in [
+            getattr(f, "__func__", None) for f in converter.attribute_functions
+        ]:
             converter.add_attribute_function(_numeric_bounds)
 
     def _register_error_handlers(self):
@@ -112,9 +118,11 @@ class Api(SmorestApi):
         """503 with Retry-After when the database cannot be reached (refused, restarting, a dead
         connection the pool invalidated, a pool exhausted). Any other database error
         (an integrity or programming error) is a bug and stays a 500."""
-        unreachable = (isinstance(error, (OperationalError, PoolTimeoutError))
-                       or (DriverOperationalError is not None and isinstance(error, DriverOperationalError))
-                       or (isinstance(error, DBAPIError) and error.connection_invalidated))
+        unreachable = (
+            isinstance(error, (OperationalError, PoolTimeoutError))
+            or (DriverOperationalError is not None and isinstance(error, DriverOperationalError))
+            or (isinstance(error, DBAPIError) and error.connection_invalidated)
+        )
         if not unreachable:
             raise error
         from .database import db
@@ -123,8 +131,13 @@ class Api(SmorestApi):
             db.session.rollback()
         except Exception:  # the connection is gone: let the session drop it
             db.session.remove()
-        current_app.logger.warning("database unavailable (%s) on %s %s: %s", type(error).__name__, request.method,
-                                   request.path, (str(getattr(error, "orig", None) or error).splitlines() or [""])[0][:200])
+        current_app.logger.warning(
+            "database unavailable (%s) on %s %s: %s",
+            type(error).__name__,
+            request.method,
+            request.path,
+            (str(getattr(error, "orig", None) or error).splitlines() or [""])[0][:200],
+        )
         retry = str(current_app.config.get("DATABASE_RETRY_AFTER", RETRY_AFTER_SECONDS))
         if not is_api_request():
             body, status = _html_error(503, UNAVAILABLE)
@@ -165,8 +178,8 @@ class Api(SmorestApi):
 
     def handle_domain_error(self, error: DomainError):
         if not is_api_request():
-            return _html_error(error.status, error.message)
-        return error_body(error.status, error.message, error.code, error.fields, **error.extra), error.status
+            return _html_error(error.status, error.text())
+        return error_body(error.status, error.text(), error.code, error.fields, **error.extra), error.status
 
 
 def _html_error(status: int, message: str):
@@ -178,6 +191,7 @@ def _html_error(status: int, message: str):
 
 
 # --- schemas -----------------------------------------------------------------
+
 
 class LoadSchema(ma.Schema):
     """Input schemas refuse unknown fields, so a typo is an error, not silence."""
@@ -222,7 +236,7 @@ def paginate(session, statement, page: int, per_page: int) -> dict:
 
 
 class ClockTime(ma.fields.Field):
-    """"HH:MM" on the wire, minutes since midnight inside ("24:00" ends a day)."""
+    """ "HH:MM" on the wire, minutes since midnight inside ("24:00" ends a day)."""
 
     default_error_messages = {"invalid": "Not a time of day (HH:MM)."}
 

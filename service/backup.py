@@ -3,6 +3,7 @@
 SQLite uses its online backup API (consistent while the service runs); PostgreSQL
 uses pg_dump's custom format and pg_restore.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,9 +22,18 @@ def ledger_fingerprint(session) -> dict:
     """Entry count, point sum and a SHA-256 over every entry's identity and amount, in id order."""
     digest = hashlib.sha256()
     count = 0
-    rows = session.execute(select(LedgerEntry.id, LedgerEntry.member_id, LedgerEntry.amount, LedgerEntry.side,
-                                  LedgerEntry.kind, LedgerEntry.idempotency_key).order_by(LedgerEntry.id)
-                           .execution_options(yield_per=10_000))
+    rows = session.execute(
+        select(
+            LedgerEntry.id,
+            LedgerEntry.member_id,
+            LedgerEntry.amount,
+            LedgerEntry.side,
+            LedgerEntry.kind,
+            LedgerEntry.idempotency_key,
+        )
+        .order_by(LedgerEntry.id)
+        .execution_options(yield_per=10_000)
+    )
     for row in rows:
         digest.update(("|".join(str(v) for v in row) + "\n").encode())
         count += 1
@@ -32,7 +42,14 @@ def ledger_fingerprint(session) -> dict:
 
 
 def _pg_env(url) -> tuple[list[str], dict]:
-    args = ["--host", url.host or "127.0.0.1", "--port", str(url.port or 5432), "--username", url.username or "postgres"]
+    args = [
+        "--host",
+        url.host or "127.0.0.1",
+        "--port",
+        str(url.port or 5432),
+        "--username",
+        url.username or "postgres",
+    ]
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = url.password
@@ -51,8 +68,12 @@ def backup(database_url: str, target: str | Path) -> Path:
         source.close()
     else:
         args, env = _pg_env(url)
-        subprocess.run(["pg_dump", *args, "--format=custom", "--file", str(target), url.database],
-                       check=True, env=env, capture_output=True)
+        subprocess.run(
+            ["pg_dump", *args, "--format=custom", "--file", str(target), url.database],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
     return target
 
 
@@ -71,5 +92,19 @@ def restore(database_url: str, source: str | Path) -> None:
         backup_db.close()
     else:
         args, env = _pg_env(url)
-        subprocess.run(["pg_restore", *args, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                        "--dbname", url.database, str(source)], check=True, env=env, capture_output=True)
+        subprocess.run(
+            [
+                "pg_restore",
+                *args,
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                "--dbname",
+                url.database,
+                str(source),
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+        )

@@ -1,4 +1,5 @@
 """Flask CLI commands: bootstrap, imports, demo data, serving."""
+
 from __future__ import annotations
 
 import sys
@@ -32,7 +33,11 @@ def _fail(message: str) -> None:
 
 
 @click.command("create-area")
-@click.option("--kind", required=True, type=click.Choice(["city", "district", "street", "community", "compound", "grid", "building"]))
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["city", "district", "street", "community", "compound", "grid", "building"]),
+)
 @click.option("--name", required=True)
 @click.option("--parent", "parent_id", type=int, default=None)
 @click.option("--code", default=None)
@@ -43,7 +48,7 @@ def create_area(kind, name, parent_id, code):
     try:
         area = create(db.session, None, parent_id=parent_id, kind=kind, name=name, code=code)
     except DomainError as error:
-        _fail(error.message)
+        _fail(str(error))
     db.session.commit()
     click.echo(f"area {area.id} {area.path} {area.name}")
 
@@ -59,10 +64,18 @@ def create_admin(phone, password_stdin, area_id, name):
 
     password = sys.stdin.readline().rstrip("\n")
     try:
-        grant = create_grant(db.session, None, phone=phone, role="city_admin", area_id=area_id, name=name,
-                             password=password, hash_params=current_app.config["PASSWORD_HASH"])
+        grant = create_grant(
+            db.session,
+            None,
+            phone=phone,
+            role="city_admin",
+            area_id=area_id,
+            name=name,
+            password=password,
+            hash_params=current_app.config["PASSWORD_HASH"],
+        )
     except DomainError as error:
-        _fail(error.message)
+        _fail(str(error))
     db.session.commit()
     click.echo(f"city_admin granted to account {grant.account_id} over area {area_id}")
 

@@ -1,8 +1,9 @@
 """The SQLAlchemy handle, the declarative base, and engine settings per dialect."""
+
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, String, and_, event, false, or_
@@ -31,7 +32,7 @@ read_only_transaction: ContextVar[bool] = ContextVar("read_only_transaction", de
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -45,14 +46,14 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given where an aware one is required")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 # Area paths are compared byte by byte; PostgreSQL's default collations ignore
@@ -75,6 +76,7 @@ def subtree_condition(path_column, paths):
 
 def configure_engine(engine, busy_timeout_ms: int, random_page_cost: float | None = None) -> None:
     if engine.dialect.name == "postgresql":
+
         @event.listens_for(engine, "connect")
         def _postgresql_connect(dbapi_connection, _record):
             with dbapi_connection.cursor() as cursor:
@@ -88,6 +90,7 @@ def configure_engine(engine, busy_timeout_ms: int, random_page_cost: float | Non
                     # 200 places (1 ms). On SSDs, or data held in memory, 1.1 is the usual figure.
                     cursor.execute("SELECT set_config('random_page_cost', %s, false)", (str(random_page_cost),))
             dbapi_connection.commit()
+
         return
     if engine.dialect.name != "sqlite":
         return

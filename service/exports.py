@@ -1,4 +1,5 @@
 """Spreadsheet downloads (XLSX through openpyxl, or CSV)."""
+
 from __future__ import annotations
 
 import csv

@@ -1,3 +1,59 @@
+"""Messages in the reader's language.
+
+Chinese is the source language: a message id is its Chinese text, marked with ``N_``
+where it is written and looked up in the catalogue where it is shown. Parameters are
+kept apart from the text (``%(name)s``) so that a message stored today (a notification,
+an outbox row, an error) reads in whatever language its reader has when it is read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("zh_CN", "en")
+DEFAULT_LANGUAGE = "zh_CN"
+
+
 def N_(message: str) -> str:
     """Marks a string for the catalogue (``make translations``); it is translated where it is shown."""
     return message
+
+
+def render_message(message_id: str, params: dict[str, Any] | None = None) -> str:
+    """The message in the current language (the source text outside a request), with its parameters."""
+    from flask import has_request_context
+
+    text = message_id
+    if has_request_context():
+        from flask_babel import gettext
+
+        text = gettext(message_id)
+    if not params:
+        return text
+    try:
+        return text % params
+    except (KeyError, TypeError, ValueError):
+        # A translation that lost a placeholder must not turn an answer into a 500.
+        try:
+            return message_id % params
+        except (KeyError, TypeError, ValueError):
+            return message_id
+
+
+def language_from_header(header: str | None) -> str | None:
+    """The first language of an ``Accept-Language`` header this service speaks, if any."""
+    if not header:
+        return None
+    weighted = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        weighted.append((-weight, position, tag.strip().lower()))
+    for _w, _p, tag in sorted(weighted):
+        if tag.startswith("zh"):
+            return "zh_CN"
+        if tag.startswith("en"):
+            return "en"
+    return None

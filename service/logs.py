@@ -1,5 +1,6 @@
 """Keep personal data out of logs: mobile numbers are masked and bearer tokens dropped
 in every log record, whichever library logs it (PIPL)."""
+
 from __future__ import annotations
 
 import logging

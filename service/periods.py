@@ -1,8 +1,9 @@
 """Calendar periods (week, month, quarter, year) in the configured time zone."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 PERIOD_KINDS = ("week", "month", "quarter", "year")
@@ -11,17 +12,17 @@ PERIOD_KINDS = ("week", "month", "quarter", "year")
 @dataclass(frozen=True)
 class Period:
     kind: str
-    start: date          # first local day
-    end: date            # first local day of the next period
+    start: date  # first local day
+    end: date  # first local day of the next period
     tz: ZoneInfo
 
     @property
     def start_utc(self) -> datetime:
-        return datetime.combine(self.start, time(), self.tz).astimezone(timezone.utc)
+        return datetime.combine(self.start, time(), self.tz).astimezone(UTC)
 
     @property
     def end_utc(self) -> datetime:
-        return datetime.combine(self.end, time(), self.tz).astimezone(timezone.utc)
+        return datetime.combine(self.end, time(), self.tz).astimezone(UTC)
 
     @property
     def label(self) -> str:
@@ -68,7 +69,7 @@ def local_day(moment: datetime, tz: ZoneInfo) -> date:
 def day_bounds_utc(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(), tz)
     end = datetime.combine(day + timedelta(days=1), time(), tz)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def app_timezone() -> ZoneInfo:

@@ -3,6 +3,7 @@
 The schema is built by the real migrations once per run; each test then gets
 either a fresh copy of the SQLite file or freshly truncated PostgreSQL tables.
 """
+
 from __future__ import annotations
 
 import os

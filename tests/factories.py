@@ -1,5 +1,6 @@
 """Test data builders. ``build_world`` makes a small city with two communities and
 one account per role, so scope tests can compare "own" with "other"."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,10 +35,23 @@ def make_unit(session, name: str, owner: Area, communities=(), kind: str = "gove
     return unit
 
 
-def make_member(session, name: str = "测试党员", *, building: Area | None = None, unit: Unit | None = None,
-                status: str = "in_service", phone: str | None = None, skills=()) -> Member:
-    member = Member(name=name, phone=phone or next_phone(), party_status=status,
-                    home_building_id=building.id if building else None, unit_id=unit.id if unit else None)
+def make_member(
+    session,
+    name: str = "测试党员",
+    *,
+    building: Area | None = None,
+    unit: Unit | None = None,
+    status: str = "in_service",
+    phone: str | None = None,
+    skills=(),
+) -> Member:
+    member = Member(
+        name=name,
+        phone=phone or next_phone(),
+        party_status=status,
+        home_building_id=building.id if building else None,
+        unit_id=unit.id if unit else None,
+    )
     if skills:
         member.skills = list(session.query(SkillTag).filter(SkillTag.code.in_(skills)))
     session.add(member)
@@ -45,17 +59,30 @@ def make_member(session, name: str = "测试党员", *, building: Area | None = 
     return member
 
 
-def make_account(session, name: str, *, role: str | None = None, area: Area | None = None, unit: Unit | None = None,
-                 member: Member | None = None, password: str = "password-123") -> Account:
+def make_account(
+    session,
+    name: str,
+    *,
+    role: str | None = None,
+    area: Area | None = None,
+    unit: Unit | None = None,
+    member: Member | None = None,
+    password: str = "password-123",
+) -> Account:
     from service.people.accounts import set_password
 
-    account = Account(phone=member.phone if member else next_phone(), name=name, member_id=member.id if member else None)
+    account = Account(
+        phone=member.phone if member else next_phone(), name=name, member_id=member.id if member else None
+    )
     set_password(account, password, CHEAP_HASH)
     session.add(account)
     session.flush()
     if role:
-        session.add(RoleGrant(account_id=account.id, role=role, area_id=area.id if area else None,
-                              unit_id=unit.id if unit else None))
+        session.add(
+            RoleGrant(
+                account_id=account.id, role=role, area_id=area.id if area else None, unit_id=unit.id if unit else None
+            )
+        )
         session.flush()
     return account
 
@@ -105,8 +132,22 @@ def build_world(session) -> World:
     other_unit = make_unit(session, "区人民医院", city, [community_b], kind="institution")
     member_a = make_member(session, "张三", building=building_a, unit=unit, skills=["plumbing"])
     member_b = make_member(session, "李四", building=building_b, unit=other_unit)
-    w = World(city, district, street, other_street, community_a, community_b, grid_a, grid_b, building_a,
-              building_b, unit, other_unit, member_a, member_b)
+    w = World(
+        city,
+        district,
+        street,
+        other_street,
+        community_a,
+        community_b,
+        grid_a,
+        grid_b,
+        building_a,
+        building_b,
+        unit,
+        other_unit,
+        member_a,
+        member_b,
+    )
     w.accounts = {
         "city_admin": make_account(session, "市管理员", role="city_admin", area=city),
         "street_admin": make_account(session, "街道管理员", role="street_admin", area=street),
@@ -153,8 +194,19 @@ class ApiClient:
 
 # --- registrations (双报到) ---------------------------------------------------------
 
-def make_registration(session, member: Member, community: Area, side: str, *, status: str = "approved",
-                      created_at=None, approved_at=None, ended_at=None, reason: str | None = None):
+
+def make_registration(
+    session,
+    member: Member,
+    community: Area,
+    side: str,
+    *,
+    status: str = "approved",
+    created_at=None,
+    approved_at=None,
+    ended_at=None,
+    reason: str | None = None,
+):
     """A registration row as history left it (no checks): for tests that start mid-story."""
     from datetime import timedelta
 
@@ -166,17 +218,33 @@ def make_registration(session, member: Member, community: Area, side: str, *, st
         approved_at = created_at + timedelta(days=1)
     if status in ("withdrawn", "superseded") and ended_at is None:
         ended_at = approved_at + timedelta(days=1)
-    registration = Registration(member_id=member.id, community_id=community.id, side=side, status=status,
-                                created_at=created_at, approved_at=approved_at, ended_at=ended_at, reason=reason,
-                                decided_at=approved_at if status != "pending" else None)
+    registration = Registration(
+        member_id=member.id,
+        community_id=community.id,
+        side=side,
+        status=status,
+        created_at=created_at,
+        approved_at=approved_at,
+        ended_at=ended_at,
+        reason=reason,
+        decided_at=approved_at if status != "pending" else None,
+    )
     registration.events = [RegistrationEvent(action="filed", to_status="pending", at=created_at)]
     session.add(registration)
     session.flush()
     return registration
 
 
-def add_login(session, world: World, key: str, *, member: Member | None = None, role: str | None = None,
-              area: Area | None = None, unit: Unit | None = None) -> Account:
+def add_login(
+    session,
+    world: World,
+    key: str,
+    *,
+    member: Member | None = None,
+    role: str | None = None,
+    area: Area | None = None,
+    unit: Unit | None = None,
+) -> Account:
     """One more account (and bearer token) in ``world`` under ``key``; commits."""
     account = make_account(session, member.name if member else key, member=member, role=role, area=area, unit=unit)
     world.accounts[key] = account
@@ -218,10 +286,25 @@ def make_department(session, name: str = "城管", due_days: int = 5, active: bo
     return department
 
 
-def make_need(session, community: Area, place: Area | None = None, *, status: str = "submitted", created_at=None,
-              due_at=None, urgency: str = "normal", category: str = "everyday_help", owner: Account | None = None,
-              phone: str | None = "13912345678", name: str = "王秀英", beneficiary_group: str | None = None,
-              resolved_at=None, rating: int | None = None, result: str | None = None, description: str = "楼道灯坏了"):
+def make_need(
+    session,
+    community: Area,
+    place: Area | None = None,
+    *,
+    status: str = "submitted",
+    created_at=None,
+    due_at=None,
+    urgency: str = "normal",
+    category: str = "everyday_help",
+    owner: Account | None = None,
+    phone: str | None = "13912345678",
+    name: str = "王秀英",
+    beneficiary_group: str | None = None,
+    resolved_at=None,
+    rating: int | None = None,
+    result: str | None = None,
+    description: str = "楼道灯坏了",
+):
     """A need as history left it (no checks, one 'submitted' event): for tests that start mid-story."""
     from datetime import timedelta
 
@@ -231,16 +314,30 @@ def make_need(session, community: Area, place: Area | None = None, *, status: st
     created_at = created_at or utcnow() - timedelta(days=1)
     due_at = due_at or created_at + timedelta(days=1 if urgency == "urgent" else 7)
     finished = status in ("resolved", "closed")
-    need = Need(tracking_code=_need_code(next(_need_codes)), channel="resident", status=status,
-                community_id=community.id, place_id=place.id if place else None,
-                place_path=(place or community).path, category=category, description=description,
-                resident_name=name, resident_phone=phone, urgency=urgency, beneficiary_group=beneficiary_group,
-                owner_id=owner.id if owner else None, due_at=due_at, clock_started_at=created_at,
-                created_at=created_at, accepted_at=created_at if status not in ("submitted", "rejected") else None,
-                resolved_at=(resolved_at or created_at + timedelta(days=2)) if finished else None,
-                closed_at=(resolved_at or created_at + timedelta(days=2)) if status == "closed" else None,
-                result=result or ("已修好" if finished else None), rating=rating,
-                reject_reason="不属于社区职责" if status == "rejected" else None)
+    need = Need(
+        tracking_code=_need_code(next(_need_codes)),
+        channel="resident",
+        status=status,
+        community_id=community.id,
+        place_id=place.id if place else None,
+        place_path=(place or community).path,
+        category=category,
+        description=description,
+        resident_name=name,
+        resident_phone=phone,
+        urgency=urgency,
+        beneficiary_group=beneficiary_group,
+        owner_id=owner.id if owner else None,
+        due_at=due_at,
+        clock_started_at=created_at,
+        created_at=created_at,
+        accepted_at=created_at if status not in ("submitted", "rejected") else None,
+        resolved_at=(resolved_at or created_at + timedelta(days=2)) if finished else None,
+        closed_at=(resolved_at or created_at + timedelta(days=2)) if status == "closed" else None,
+        result=result or ("已修好" if finished else None),
+        rating=rating,
+        reject_reason="不属于社区职责" if status == "rejected" else None,
+    )
     need.events = [NeedEvent(action="submitted", to_status="submitted", at=created_at, note="")]
     session.add(need)
     session.flush()
@@ -252,8 +349,19 @@ def make_need(session, community: Area, place: Area | None = None, *, status: st
 _entry_keys = count(1)
 
 
-def make_entry(session, member: Member, community: Area, points, booked_at, *, side: str = "residence",
-               kind: str = "award", rule_set_id: int | None = None, reverses=None, unit: Unit | None = None):
+def make_entry(
+    session,
+    member: Member,
+    community: Area,
+    points,
+    booked_at,
+    *,
+    side: str = "residence",
+    kind: str = "award",
+    rule_set_id: int | None = None,
+    reverses=None,
+    unit: Unit | None = None,
+):
     """A ledger row booked at ``booked_at`` (no rules, no caps): for ranking tests that need exact
     totals and timings. ``points`` in points (tenths are stored); a reversal copies what it reverses."""
     from decimal import Decimal
@@ -264,12 +372,23 @@ def make_entry(session, member: Member, community: Area, points, booked_at, *, s
         amount, side, kind = -reverses.amount, reverses.side, "reversal"
     else:
         amount = int(Decimal(str(points)) * 10)
-    entry = LedgerEntry(member_id=member.id, amount=amount, side=side, kind=kind, community_id=community.id,
-                        unit_id=unit.id if unit else member.unit_id,
-                        category="caring_help", source_type="test", source_id=None, rule_set_id=rule_set_id,
-                        explanation="test entry", occurred_at=booked_at, booked_at=booked_at,
-                        idempotency_key=f"test:rankings:{next(_entry_keys)}",
-                        reverses_id=reverses.id if reverses is not None else None)
+    entry = LedgerEntry(
+        member_id=member.id,
+        amount=amount,
+        side=side,
+        kind=kind,
+        community_id=community.id,
+        unit_id=unit.id if unit else member.unit_id,
+        category="caring_help",
+        source_type="test",
+        source_id=None,
+        rule_set_id=rule_set_id,
+        explanation="test entry",
+        occurred_at=booked_at,
+        booked_at=booked_at,
+        idempotency_key=f"test:rankings:{next(_entry_keys)}",
+        reverses_id=reverses.id if reverses is not None else None,
+    )
     session.add(entry)
     session.flush()
     return entry

@@ -1,4 +1,5 @@
 """Backup and restore bring the ledger back exactly (count and checksum), on either database."""
+
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -15,9 +16,17 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _award(session, world, key, day):
-    ledger.award_service(session, member_id=world.member_a.id, community_id=world.community_a.id,
-                         service=Service("caring_help", datetime(2026, 10, day, 9, tzinfo=TZ), Decimal("1.5")),
-                         key=key, source_type="test", source_id=None, actor_id=None, tz=TZ)
+    ledger.award_service(
+        session,
+        member_id=world.member_a.id,
+        community_id=world.community_a.id,
+        service=Service("caring_help", datetime(2026, 10, day, 9, tzinfo=TZ), Decimal("1.5")),
+        key=key,
+        source_type="test",
+        source_id=None,
+        actor_id=None,
+        tz=TZ,
+    )
     session.commit()
 
 

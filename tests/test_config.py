@@ -15,8 +15,10 @@ def test_defaults_and_environment(tmp_path):
     settings = Config.from_env({}, tmp_path)
     assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'service.db'}"
     assert settings["TIMEZONE"] == "Asia/Shanghai" and settings["REDIS_URL"] is None
-    settings = Config.from_env({"DATABASE_URL": "postgresql://u@h/db", "TIMEZONE": "Asia/Urumqi",
-                                "REDIS_URL": "redis://127.0.0.1:6379/0"}, tmp_path)
+    settings = Config.from_env(
+        {"DATABASE_URL": "postgresql://u@h/db", "TIMEZONE": "Asia/Urumqi", "REDIS_URL": "redis://127.0.0.1:6379/0"},
+        tmp_path,
+    )
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
     assert settings["TIMEZONE"] == "Asia/Urumqi" and settings["RATELIMIT_STORAGE_URI"].startswith("redis://")
 

@@ -1,4 +1,5 @@
 """The SQLite settings that keep concurrent writers from losing updates."""
+
 import threading
 
 import pytest
@@ -35,9 +36,14 @@ def test_postgresql_connections_price_index_lookups_for_fast_storage(make_app, i
         assert float(db.session.execute(text("SHOW random_page_cost")).scalar()) == 1.1
     with make_app(POSTGRES_RANDOM_PAGE_COST=None).app_context():
         # The session's value is the one the server's configuration gives it (nothing SET).
-        assert db.session.execute(text(
-            "SELECT setting = reset_val AND source <> 'session' FROM pg_settings WHERE name = 'random_page_cost'"
-        )).scalar() is True
+        assert (
+            db.session.execute(
+                text(
+                    "SELECT setting = reset_val AND source <> 'session' FROM pg_settings WHERE name = 'random_page_cost'"
+                )
+            ).scalar()
+            is True
+        )
 
 
 def test_concurrent_read_modify_write_loses_nothing(app, world):
@@ -51,8 +57,7 @@ def test_concurrent_read_modify_write_loses_nothing(app, world):
     def worker():
         with app.app_context():
             for _ in range(25):
-                area = db.session.execute(
-                    db.select(Area).where(Area.id == area_id).with_for_update()).scalar_one()
+                area = db.session.execute(db.select(Area).where(Area.id == area_id).with_for_update()).scalar_one()
                 area.households = (area.households or 0) + 1
                 db.session.commit()
             db.session.remove()

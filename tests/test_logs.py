@@ -5,7 +5,9 @@ from service.logs import scrub
 
 def test_phones_and_tokens_are_scrubbed_from_log_records(app, caplog):
     with caplog.at_level(logging.INFO):
-        logging.getLogger("werkzeug").info('"GET /api/v1/members?phone=13812345678 HTTP/1.1" Authorization: Bearer abc.def-123')
+        logging.getLogger("werkzeug").info(
+            '"GET /api/v1/members?phone=13812345678 HTTP/1.1" Authorization: Bearer abc.def-123'
+        )
     text = caplog.text
     assert "13812345678" not in text and "138****5678" in text
     assert "abc.def-123" not in text and "Bearer ***" in text

@@ -1,4 +1,5 @@
 """`flask db upgrade` on an empty database gives exactly the models' schema, and downgrades cleanly."""
+
 import uuid
 
 import pytest

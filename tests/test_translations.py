@@ -1,4 +1,5 @@
 """The English catalogue is complete and its compiled form matches the source."""
+
 from pathlib import Path
 
 from babel.messages.mofile import read_mo
@@ -31,7 +32,9 @@ def test_template_is_current_with_the_code():
     method_map = [("service/**.py", "python"), ("service/**/templates/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "_l": None, "N_": None, "lazy_gettext": None, "ngettext": (1, 2)}
     found = set()
-    for _file, _line, message, _comments, _ctx in extract_from_dir(str(ROOT.parent.parent), method_map, keywords=keywords):
+    for _file, _line, message, _comments, _ctx in extract_from_dir(
+        str(ROOT.parent.parent), method_map, keywords=keywords
+    ):
         found.add(message if isinstance(message, str) else message[0])
     with open(ROOT / "messages.pot", "rb") as f:
         template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}

@@ -4,7 +4,6 @@ import marshmallow as ma
 from flask import Blueprint as PageBlueprint
 from flask import render_template, request
 from flask.views import MethodView
-from flask_babel import gettext as _
 from flask_login import login_required
 from flask_smorest import Blueprint
 
@@ -53,8 +52,13 @@ class AuditEvents(MethodView):
     @api.response(200, page_of(AuditEventSchema))
     def get(self, args):
         """Approvals, verifications, rule changes, adjustments, reversals, grants and logins in your scope."""
-        stmt = list_events(require_scope(), action=args.get("action"), actor_id=args.get("actor_id"),
-                           object_type=args.get("object_type"), **_bounds(args))
+        stmt = list_events(
+            require_scope(),
+            action=args.get("action"),
+            actor_id=args.get("actor_id"),
+            object_type=args.get("object_type"),
+            **_bounds(args),
+        )
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
@@ -66,6 +70,6 @@ def audit_page():
     try:
         stmt = list_events(current_scope(), action=action)
     except DomainError as error:
-        return render_template("error.html", status=error.status, message=error.message), error.status
+        return render_template("error.html", status=error.status, message=error.text()), error.status
     result = paginate(db.session, stmt, page, 50)
     return render_template("audit/list.html", result=result, action=action or "")

@@ -1,4 +1,5 @@
 """Reading the audit log: scoped admins see events of their subtree."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,8 +11,15 @@ from ..people.scope import MANAGE, Scope
 from .models import AuditEvent
 
 
-def list_events(scope: Scope, *, action: str | None = None, actor_id: int | None = None,
-                start: datetime | None = None, end: datetime | None = None, object_type: str | None = None):
+def list_events(
+    scope: Scope,
+    *,
+    action: str | None = None,
+    actor_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    object_type: str | None = None,
+):
     if not scope.paths(MANAGE):
         raise Forbidden("只有社区及以上管理员可以查看审计日志")
     stmt = select(AuditEvent)

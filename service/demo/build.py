@@ -1,4 +1,5 @@
 """Every demo builder in order; later capabilities add their own step here."""
+
 from __future__ import annotations
 
 import random

@@ -1,4 +1,5 @@
 """Build the demo city: places, units, skills, members and one login per role."""
+
 from __future__ import annotations
 
 import random
@@ -42,25 +43,36 @@ SCALES = {
 }
 
 AVAILABILITY_PATTERNS = (
-    [(5, 540, 720), (6, 540, 720)],                       # weekend mornings
-    [(5, 840, 1080), (6, 840, 1080)],                     # weekend afternoons
+    [(5, 540, 720), (6, 540, 720)],  # weekend mornings
+    [(5, 840, 1080), (6, 840, 1080)],  # weekend afternoons
     [(0, 1140, 1260), (2, 1140, 1260), (4, 1140, 1260)],  # weekday evenings
-    [(d, 480, 1080) for d in range(7)],                   # retired: most days
-    [(5, 540, 1080)],                                     # Saturdays
+    [(d, 480, 1080) for d in range(7)],  # retired: most days
+    [(5, 540, 1080)],  # Saturdays
     [(1, 1140, 1260), (3, 1140, 1260), (6, 540, 720)],
-    [],                                                   # not yet filled in
+    [],  # not yet filled in
 )
 
 
 def _bulk_areas(session, rows: list[dict], parents: dict[int, Area] | None) -> list[dict]:
     """Insert one level of the tree, then set each new row's path from its parent's."""
-    ids = list(session.scalars(insert(Area).returning(Area.id, sort_by_parameter_order=True),
-                               [{k: v for k, v in r.items() if not k.startswith("_")} | {"path": ""} for r in rows]))
+    ids = list(
+        session.scalars(
+            insert(Area).returning(Area.id, sort_by_parameter_order=True),
+            [{k: v for k, v in r.items() if not k.startswith("_")} | {"path": ""} for r in rows],
+        )
+    )
     out = []
     for area_id, row in zip(ids, rows):
         parent_path = row["_parent_path"]
-        out.append({"id": area_id, "path": f"{parent_path}{area_id}/", "depth": row["_depth"],
-                    "kind": row["kind"], "name": row["name"]})
+        out.append(
+            {
+                "id": area_id,
+                "path": f"{parent_path}{area_id}/",
+                "depth": row["_depth"],
+                "kind": row["kind"],
+                "name": row["name"],
+            }
+        )
     session.execute(update(Area), [{"id": o["id"], "path": o["path"], "depth": o["depth"]} for o in out])
     return out
 
@@ -70,18 +82,40 @@ def _person_name(rng: random.Random) -> str:
 
 
 def build_places(session, rng: random.Random, scale: Scale) -> dict:
-    city_id = session.scalars(insert(Area).returning(Area.id), [{"kind": "city", "name": "赣江市", "code": "3609", "path": "", "depth": 0}]).one()
+    city_id = session.scalars(
+        insert(Area).returning(Area.id), [{"kind": "city", "name": "赣江市", "code": "3609", "path": "", "depth": 0}]
+    ).one()
     session.execute(update(Area), [{"id": city_id, "path": f"/{city_id}/"}])
     city = {"id": city_id, "path": f"/{city_id}/"}
     district_names = ["滨江区", "湖东区", "青云县", "西山区", "南岸区"]
-    districts = _bulk_areas(session, [
-        {"kind": "district", "name": district_names[i], "code": f"3609{i + 1:02d}", "parent_id": city_id,
-         "_parent_path": city["path"], "_depth": 1} for i in range(scale.districts)], None)
+    districts = _bulk_areas(
+        session,
+        [
+            {
+                "kind": "district",
+                "name": district_names[i],
+                "code": f"3609{i + 1:02d}",
+                "parent_id": city_id,
+                "_parent_path": city["path"],
+                "_depth": 1,
+            }
+            for i in range(scale.districts)
+        ],
+        None,
+    )
     street_rows, n = [], 0
     for d in districts:
         for _ in range(scale.streets_per_district):
-            street_rows.append({"kind": "street", "name": STREET_NAMES[n % len(STREET_NAMES)] + ("街道" if n < len(STREET_NAMES) else f"{n}街道"),
-                                "code": f"S{n + 1:03d}", "parent_id": d["id"], "_parent_path": d["path"], "_depth": 2})
+            street_rows.append(
+                {
+                    "kind": "street",
+                    "name": STREET_NAMES[n % len(STREET_NAMES)] + ("街道" if n < len(STREET_NAMES) else f"{n}街道"),
+                    "code": f"S{n + 1:03d}",
+                    "parent_id": d["id"],
+                    "_parent_path": d["path"],
+                    "_depth": 2,
+                }
+            )
             n += 1
     streets = _bulk_areas(session, street_rows, None)
     community_rows, n = [], 0
@@ -89,8 +123,16 @@ def build_places(session, rng: random.Random, scale: Scale) -> dict:
         for _ in range(scale.communities_per_street):
             word = COMMUNITY_WORDS[n % len(COMMUNITY_WORDS)]
             suffix = "" if n < len(COMMUNITY_WORDS) else str(n // len(COMMUNITY_WORDS) + 1)
-            community_rows.append({"kind": "community", "name": f"{word}{suffix}社区", "code": f"C{n + 1:04d}",
-                                   "parent_id": s["id"], "_parent_path": s["path"], "_depth": 3})
+            community_rows.append(
+                {
+                    "kind": "community",
+                    "name": f"{word}{suffix}社区",
+                    "code": f"C{n + 1:04d}",
+                    "parent_id": s["id"],
+                    "_parent_path": s["path"],
+                    "_depth": 3,
+                }
+            )
             n += 1
     communities = _bulk_areas(session, community_rows, None)
     grid_rows, n = [], 0
@@ -98,24 +140,51 @@ def build_places(session, rng: random.Random, scale: Scale) -> dict:
         for j in range(rng.randint(*scale.grids_per_community)):
             old_open = rng.random() < 0.4
             kind = "grid" if old_open else "compound"
-            name = (f"第{j + 1}网格" if old_open else rng.choice(("", "新", "东", "西", "南", "北")) +
-                    rng.choice(COMMUNITY_WORDS[:20]) + rng.choice(COMPOUND_WORDS))
-            grid_rows.append({"kind": kind, "name": name, "code": f"G{n + 1:05d}", "parent_id": c["id"],
-                              "households": rng.randint(300, 500) if old_open else rng.randint(120, 900),
-                              "_parent_path": c["path"], "_depth": 4})
+            name = (
+                f"第{j + 1}网格"
+                if old_open
+                else rng.choice(("", "新", "东", "西", "南", "北"))
+                + rng.choice(COMMUNITY_WORDS[:20])
+                + rng.choice(COMPOUND_WORDS)
+            )
+            grid_rows.append(
+                {
+                    "kind": kind,
+                    "name": name,
+                    "code": f"G{n + 1:05d}",
+                    "parent_id": c["id"],
+                    "households": rng.randint(300, 500) if old_open else rng.randint(120, 900),
+                    "_parent_path": c["path"],
+                    "_depth": 4,
+                }
+            )
             n += 1
     grids = _bulk_areas(session, grid_rows, None)
     building_rows, n = [], 0
     for g in grids:
         for k in range(rng.randint(*scale.buildings_per_grid)):
-            building_rows.append({"kind": "building", "name": f"{g['name']}{k + 1}栋", "code": f"B{n + 1:06d}",
-                                  "parent_id": g["id"], "_parent_path": g["path"], "_depth": 5})
+            building_rows.append(
+                {
+                    "kind": "building",
+                    "name": f"{g['name']}{k + 1}栋",
+                    "code": f"B{n + 1:06d}",
+                    "parent_id": g["id"],
+                    "_parent_path": g["path"],
+                    "_depth": 5,
+                }
+            )
             n += 1
     buildings = []
     for i in range(0, len(building_rows), 5000):
-        buildings += _bulk_areas(session, building_rows[i:i + 5000], None)
-    return {"city": city, "districts": districts, "streets": streets, "communities": communities,
-            "grids": grids, "buildings": buildings}
+        buildings += _bulk_areas(session, building_rows[i : i + 5000], None)
+    return {
+        "city": city,
+        "districts": districts,
+        "streets": streets,
+        "communities": communities,
+        "grids": grids,
+        "buildings": buildings,
+    }
 
 
 def build_units(session, rng: random.Random, scale: Scale, places: dict) -> list[dict]:
@@ -124,9 +193,17 @@ def build_units(session, rng: random.Random, scale: Scale, places: dict) -> list
     for i in range(scale.units):
         base = UNIT_NAMES[i % len(UNIT_NAMES)]
         name = base if i < len(UNIT_NAMES) else f"{base}第{i // len(UNIT_NAMES) + 1}分部"
-        kind = "enterprise" if any(w in base for w in ("公司", "集团", "银行")) else (
-            "institution" if any(w in base for w in ("医院", "中学", "小学", "图书馆", "档案馆", "保健院")) else
-            "social_org" if any(w in base for w in ("红十字", "科协", "残联", "工商联")) else kinds[0])
+        kind = (
+            "enterprise"
+            if any(w in base for w in ("公司", "集团", "银行"))
+            else (
+                "institution"
+                if any(w in base for w in ("医院", "中学", "小学", "图书馆", "档案馆", "保健院"))
+                else "social_org"
+                if any(w in base for w in ("红十字", "科协", "残联", "工商联"))
+                else kinds[0]
+            )
+        )
         units.append({"name": name, "kind": kind, "code": f"U{i + 1:05d}", "area_id": places["city"]["id"]})
     ids = list(session.scalars(insert(Unit).returning(Unit.id, sort_by_parameter_order=True), units))
     pairings = []
@@ -159,13 +236,21 @@ def build_members(session, rng: random.Random, scale: Scale, places: dict, units
     for i in range(scale.members):
         status = rng.choice(statuses)
         unit = rng.choice(units)["id"] if status == "in_service" else None
-        windows = rng.choice(AVAILABILITY_PATTERNS[3:4] if status == "retired" and rng.random() < 0.6 else AVAILABILITY_PATTERNS)
-        plan.append({
-            "name": _person_name(rng), "phone": f"1{rng.choice('3578')}{rng.randint(0, 9)}{suffixes[i]:08d}"[:11],
-            "party_status": status, "unit_id": unit, "home_building_id": rng.choice(buildings)["id"],
-            "skills": sorted(rng.sample(skill_ids, rng.choice((0, 1, 1, 2, 2, 3)))), "windows": windows,
-            "hide_public": rng.random() < 0.03,
-        })
+        windows = rng.choice(
+            AVAILABILITY_PATTERNS[3:4] if status == "retired" and rng.random() < 0.6 else AVAILABILITY_PATTERNS
+        )
+        plan.append(
+            {
+                "name": _person_name(rng),
+                "phone": f"1{rng.choice('3578')}{rng.randint(0, 9)}{suffixes[i]:08d}"[:11],
+                "party_status": status,
+                "unit_id": unit,
+                "home_building_id": rng.choice(buildings)["id"],
+                "skills": sorted(rng.sample(skill_ids, rng.choice((0, 1, 1, 2, 2, 3)))),
+                "windows": windows,
+                "hide_public": rng.random() < 0.03,
+            }
+        )
     # The 8-digit suffix keeps numbers unique across prefixes; drop any accidental repeats.
     unique, seen = [], set()
     for p in plan:
@@ -173,7 +258,7 @@ def build_members(session, rng: random.Random, scale: Scale, places: dict, units
             seen.add(p["phone"])
             unique.append(p)
     for i in range(0, len(unique), 5000):
-        insert_members(session, unique[i:i + 5000])
+        insert_members(session, unique[i : i + 5000])
 
 
 def build_logins(session, places: dict, units: list[dict], hash_params: dict) -> list[tuple[str, str, str]]:
@@ -182,18 +267,30 @@ def build_logins(session, places: dict, units: list[dict], hash_params: dict) ->
     grid = next(g for g in places["grids"] if g["path"].startswith(community["path"]))
     building = next(b for b in places["buildings"] if b["path"].startswith(grid["path"]))
     unit = units[0]
-    member = Member(name="李红梅", phone="13800000006", party_status="in_service", unit_id=unit["id"],
-                    home_building_id=building["id"])
+    member = Member(
+        name="李红梅",
+        phone="13800000006",
+        party_status="in_service",
+        unit_id=unit["id"],
+        home_building_id=building["id"],
+    )
     member.skills = list(session.scalars(select(SkillTag).where(SkillTag.code.in_(["plumbing", "digital_help"]))))
     session.add(member)
     session.flush()
-    scopes = {"city_admin": ("area_id", places["city"]["id"]), "street_admin": ("area_id", street["id"]),
-              "community_admin": ("area_id", community["id"]), "grid_worker": ("area_id", community["id"]),
-              "unit_admin": ("unit_id", unit["id"])}
+    scopes = {
+        "city_admin": ("area_id", places["city"]["id"]),
+        "street_admin": ("area_id", street["id"]),
+        "community_admin": ("area_id", community["id"]),
+        "grid_worker": ("area_id", community["id"]),
+        "unit_admin": ("unit_id", unit["id"]),
+    }
     printed = []
     for phone, role, name in DEMO_LOGINS:
-        account = Account(phone=phone, name=name if role != "member" else member.name,
-                          member_id=member.id if role == "member" else None)
+        account = Account(
+            phone=phone,
+            name=name if role != "member" else member.name,
+            member_id=member.id if role == "member" else None,
+        )
         set_password(account, DEMO_PASSWORD, hash_params)
         session.add(account)
         session.flush()

@@ -4,10 +4,11 @@ No web worker ever builds a scheduler: only ``scheduler run`` does, in its own p
 (``make scheduler`` beside ``make run``; a systemd unit or a container of its own in
 production). Each run pushes a fresh app context, so nothing leaks between runs.
 """
+
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from zoneinfo import ZoneInfo
 
 import click
@@ -28,7 +29,7 @@ def run_in_app(app, job_id: str, now: datetime | None = None) -> dict:
     """One run of one job inside its own app context (what the scheduler calls)."""
     with app.app_context():
         try:
-            run = run_job(db.session, job_id, now=now or datetime.now(timezone.utc), tz=app_timezone())
+            run = run_job(db.session, job_id, now=now or datetime.now(UTC), tz=app_timezone())
             return {"job": run.job, "outcome": run.outcome, "items": run.items, "error": run.error}
         finally:
             db.session.remove()
@@ -41,10 +42,12 @@ def build_scheduler(app, scheduler_class=None):
         timezone=tz,
         executors={"default": ThreadPoolExecutor(4), PUBLICATIONS: ThreadPoolExecutor(1)},
         # A run missed while the process was busy or paused still happens (once) within the hour.
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+    )
     for job in JOBS:
-        scheduler.add_job(run_in_app, job.trigger, args=(app, job.id), id=job.id, name=job.id,
-                          executor=job.executor, **job.args)
+        scheduler.add_job(
+            run_in_app, job.trigger, args=(app, job.id), id=job.id, name=job.id, executor=job.executor, **job.args
+        )
     return scheduler
 
 
@@ -82,10 +85,10 @@ def run_once_command(job_id, at):
     except KeyError as error:
         click.echo(str(error.args[0]), err=True)
         sys.exit(2)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if at:
         moment = datetime.fromisoformat(at)
-        now = (moment if moment.tzinfo else moment.replace(tzinfo=app_timezone())).astimezone(timezone.utc)
+        now = (moment if moment.tzinfo else moment.replace(tzinfo=app_timezone())).astimezone(UTC)
     result = run_in_app(current_app._get_current_object(), job_id, now)
     click.echo(f"{result['job']}: {result['outcome']} ({result['items']} items)")
     if result["error"]:
@@ -100,4 +103,6 @@ def list_command():
     scheduler = build_scheduler(current_app._get_current_object())
     for job in scheduler.get_jobs():
         trigger = job.trigger
-        click.echo(f"{job.id:20} {trigger!s:60} next {trigger.get_next_fire_time(None, datetime.now(trigger.timezone))}")
+        click.echo(
+            f"{job.id:20} {trigger!s:60} next {trigger.get_next_fire_time(None, datetime.now(trigger.timezone))}"
+        )

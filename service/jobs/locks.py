@@ -6,6 +6,7 @@ process dies. SQLite has no such thing, so a ``job_locks`` row is taken with a
 conditional UPDATE (or the first INSERT) and expires unless renewed: a process killed
 while holding it blocks the job only until ``locked_until``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,16 +57,19 @@ class Lock:
         until = now + timedelta(minutes=self.minutes)
         try:
             with self.engine.begin() as connection:
-                taken = connection.execute(update(table).where(
-                    table.c.job == self.name, or_(table.c.locked_until <= now, table.c.owner == self.owner))
-                    .values(owner=self.owner, acquired_at=now, locked_until=until)).rowcount
+                taken = connection.execute(
+                    update(table)
+                    .where(table.c.job == self.name, or_(table.c.locked_until <= now, table.c.owner == self.owner))
+                    .values(owner=self.owner, acquired_at=now, locked_until=until)
+                ).rowcount
                 if taken:
                     self._renewed = now
                     return True
                 if connection.scalar(select(table.c.job).where(table.c.job == self.name)) is not None:
                     return False
-                connection.execute(insert(table).values(job=self.name, owner=self.owner, acquired_at=now,
-                                                        locked_until=until))
+                connection.execute(
+                    insert(table).values(job=self.name, owner=self.owner, acquired_at=now, locked_until=until)
+                )
         except IntegrityError:
             return False  # another process inserted the first row between our two statements
         self._renewed = now
@@ -80,8 +84,11 @@ class Lock:
             return
         table = JobLock.__table__
         with self.engine.begin() as connection:
-            renewed = connection.execute(update(table).where(table.c.job == self.name, table.c.owner == self.owner)
-                                         .values(locked_until=now + timedelta(minutes=self.minutes))).rowcount
+            renewed = connection.execute(
+                update(table)
+                .where(table.c.job == self.name, table.c.owner == self.owner)
+                .values(locked_until=now + timedelta(minutes=self.minutes))
+            ).rowcount
         if not renewed:
             self.held = False
             raise LockLost(f"lock {self.name} was taken over by another process")
@@ -105,5 +112,8 @@ class Lock:
             return
         table = JobLock.__table__
         with self.engine.begin() as connection:
-            connection.execute(update(table).where(table.c.job == self.name, table.c.owner == self.owner)
-                               .values(locked_until=self.clock()))
+            connection.execute(
+                update(table)
+                .where(table.c.job == self.name, table.c.owner == self.owner)
+                .values(locked_until=self.clock())
+            )

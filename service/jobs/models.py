@@ -1,4 +1,5 @@
 """What the scheduler leaves behind: a record per run, lock rows (SQLite), and reminder keys."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -7,6 +7,7 @@ failed run on /staff/jobs, not as a scheduler that does not start. A target is c
 with the keyword arguments named in ``passes`` (from: session, now, tz, keepalive) and
 returns how many items it handled (an int, a sequence, a dict with "items", or None).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,9 +20,9 @@ PUBLICATIONS = "publications"
 @dataclass(frozen=True)
 class Job:
     id: str
-    trigger: str                      # APScheduler trigger name: "cron" or "interval"
-    args: dict                        # the trigger's arguments, in the configured time zone
-    target: str                       # dotted path of the function called
+    trigger: str  # APScheduler trigger name: "cron" or "interval"
+    args: dict  # the trigger's arguments, in the configured time zone
+    target: str  # dotted path of the function called
     title: str = ""
     passes: tuple = ("session", "now")
     # Jobs sharing a lock never run at once, in this process or any other.
@@ -31,47 +32,114 @@ class Job:
     executor: str = "default"
     # Expiry of the SQLite lock row; renewed while the job reports progress.
     lock_minutes: int = 10
-    catch_up: bool = False            # also run once when the scheduler starts
+    catch_up: bool = False  # also run once when the scheduler starts
 
     @property
     def lock_name(self) -> str:
         return self.lock or self.id
 
 
-_PUBLISH = {"passes": ("session", "now", "tz", "keepalive"), "lock": PUBLICATIONS, "executor": PUBLICATIONS,
-            "catch_up": True}
+_PUBLISH = {
+    "passes": ("session", "now", "tz", "keepalive"),
+    "lock": PUBLICATIONS,
+    "executor": PUBLICATIONS,
+    "catch_up": True,
+}
 
 JOBS: tuple[Job, ...] = (
-    Job("rankings_week", "cron", {"day_of_week": "mon", "hour": 1, "minute": 0},
-        "service.jobs.tasks.publish_weeks", N_("公示上周排名"), **_PUBLISH),
-    Job("rankings_month", "cron", {"day": 1, "hour": 1, "minute": 0},
-        "service.jobs.tasks.publish_months", N_("公示上月排名"), **_PUBLISH),
-    Job("rankings_quarter", "cron", {"month": "1,4,7,10", "day": 1, "hour": 1, "minute": 0},
-        "service.jobs.tasks.publish_quarters", N_("公示上季度排名"), **_PUBLISH),
-    Job("rankings_year", "cron", {"month": 1, "day": 1, "hour": 1, "minute": 0},
-        "service.jobs.tasks.publish_years", N_("公示上年度排名"), **_PUBLISH),
+    Job(
+        "rankings_week",
+        "cron",
+        {"day_of_week": "mon", "hour": 1, "minute": 0},
+        "service.jobs.tasks.publish_weeks",
+        N_("公示上周排名"),
+        **_PUBLISH,
+    ),
+    Job(
+        "rankings_month",
+        "cron",
+        {"day": 1, "hour": 1, "minute": 0},
+        "service.jobs.tasks.publish_months",
+        N_("公示上月排名"),
+        **_PUBLISH,
+    ),
+    Job(
+        "rankings_quarter",
+        "cron",
+        {"month": "1,4,7,10", "day": 1, "hour": 1, "minute": 0},
+        "service.jobs.tasks.publish_quarters",
+        N_("公示上季度排名"),
+        **_PUBLISH,
+    ),
+    Job(
+        "rankings_year",
+        "cron",
+        {"month": 1, "day": 1, "hour": 1, "minute": 0},
+        "service.jobs.tasks.publish_years",
+        N_("公示上年度排名"),
+        **_PUBLISH,
+    ),
     # Daily: a month's list goes out when its review window (red_black_settings) has passed.
-    Job("red_black_lists", "cron", {"hour": 1, "minute": 5},
-        "service.jobs.tasks.publish_red_black_lists", N_("发布红黑榜"), **_PUBLISH),
+    Job(
+        "red_black_lists",
+        "cron",
+        {"hour": 1, "minute": 5},
+        "service.jobs.tasks.publish_red_black_lists",
+        N_("发布红黑榜"),
+        **_PUBLISH,
+    ),
     # Hourly safety net: whatever a failed or missed run left unpublished goes out within the hour.
-    Job("publication_sweep", "cron", {"minute": 45},
-        "service.jobs.tasks.publish_everything", N_("补发未公示的排名和红黑榜"), **{**_PUBLISH, "catch_up": False}),
-    Job("needs_escalate", "interval", {"minutes": 15},
-        "service.needs.service.escalate_overdue", N_("督办超时诉求")),
-    Job("needs_auto_close", "interval", {"hours": 1},
-        "service.needs.service.auto_close_resolved", N_("自动关闭7天未评价的已办结诉求")),
-    Job("claim_reminders", "interval", {"minutes": 30},
-        "service.jobs.tasks.remind_claims", N_("提醒24小时内开始的任务"), passes=("session", "now", "tz")),
+    Job(
+        "publication_sweep",
+        "cron",
+        {"minute": 45},
+        "service.jobs.tasks.publish_everything",
+        N_("补发未公示的排名和红黑榜"),
+        **{**_PUBLISH, "catch_up": False},
+    ),
+    Job("needs_escalate", "interval", {"minutes": 15}, "service.needs.service.escalate_overdue", N_("督办超时诉求")),
+    Job(
+        "needs_auto_close",
+        "interval",
+        {"hours": 1},
+        "service.needs.service.auto_close_resolved",
+        N_("自动关闭7天未评价的已办结诉求"),
+    ),
+    Job(
+        "claim_reminders",
+        "interval",
+        {"minutes": 30},
+        "service.jobs.tasks.remind_claims",
+        N_("提醒24小时内开始的任务"),
+        passes=("session", "now", "tz"),
+    ),
     # An invitation nobody answered in time expires and its slot goes to the next best candidate.
-    Job("invitations_expire", "interval", {"minutes": 5},
-        "service.matching.invitations.expire_and_reoffer", N_("过期未答复的派单邀请并改派下一位"),
-        passes=("session", "now", "tz")),
+    Job(
+        "invitations_expire",
+        "interval",
+        {"minutes": 5},
+        "service.matching.invitations.expire_and_reoffer",
+        N_("过期未答复的派单邀请并改派下一位"),
+        passes=("session", "now", "tz"),
+    ),
     # 五见: each standing pair's visits due by its rhythm become tasks invited to the paired member.
-    Job("visits_generate", "cron", {"hour": 0, "minute": 20},
-        "service.pairs.service.generate_due_visits", N_("按走访频次生成结对走访任务"),
-        passes=("session", "now", "tz"), catch_up=True),
-    Job("ledger_check", "cron", {"hour": 3, "minute": 30},
-        "service.jobs.tasks.check_ledger", N_("积分账本一致性检查"), lock_minutes=30),
+    Job(
+        "visits_generate",
+        "cron",
+        {"hour": 0, "minute": 20},
+        "service.pairs.service.generate_due_visits",
+        N_("按走访频次生成结对走访任务"),
+        passes=("session", "now", "tz"),
+        catch_up=True,
+    ),
+    Job(
+        "ledger_check",
+        "cron",
+        {"hour": 3, "minute": 30},
+        "service.jobs.tasks.check_ledger",
+        N_("积分账本一致性检查"),
+        lock_minutes=30,
+    ),
 )
 
 BY_ID = {job.id: job for job in JOBS}

@@ -5,6 +5,7 @@ item), so the lock is about not doing work twice, not about correctness: two
 schedulers started by mistake, or a run restarted half-way, still publish each
 snapshot once.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -59,8 +60,16 @@ def _items(result) -> tuple[int, dict]:
     return 0, {}
 
 
-def _finish(session, run_id: int, outcome: str, *, items: int = 0, error: str | None = None,
-            details: dict | None = None, clock=utcnow) -> JobRun:
+def _finish(
+    session,
+    run_id: int,
+    outcome: str,
+    *,
+    items: int = 0,
+    error: str | None = None,
+    details: dict | None = None,
+    clock=utcnow,
+) -> JobRun:
     run = session.get(JobRun, run_id)
     run.outcome, run.items, run.finished_at = outcome, items, clock()
     run.error = error[:ERROR_LIMIT] if error else None
@@ -88,7 +97,9 @@ def run_job(session, job_id: str, *, now: datetime, tz: ZoneInfo, owner: str | N
     session.commit()
     lock = Lock(session.get_bind(), job.lock_name, f"{owner}:{uuid.uuid4().hex[:8]}", job.lock_minutes, clock)
     if not lock.acquire():
-        return _finish(session, run_id, "skipped", error=f"lock {job.lock_name} is held by another process", clock=clock)
+        return _finish(
+            session, run_id, "skipped", error=f"lock {job.lock_name} is held by another process", clock=clock
+        )
     try:
         target = resolve(job.target)
         available = {"session": session, "now": now, "tz": tz, "keepalive": lock.keepalive}
@@ -97,8 +108,15 @@ def run_job(session, job_id: str, *, now: datetime, tz: ZoneInfo, owner: str | N
         items, details = _items(result)
         problems = details.get("problems") or []
         if problems:
-            return _finish(session, run_id, "failed", items=items, details=details, clock=clock,
-                           error="; ".join(str(p) for p in problems[:20]))
+            return _finish(
+                session,
+                run_id,
+                "failed",
+                items=items,
+                details=details,
+                clock=clock,
+                error="; ".join(str(p) for p in problems[:20]),
+            )
         return _finish(session, run_id, "ok", items=items, details=details, clock=clock)
     except Exception as error:  # recorded for staff; the scheduler keeps running
         session.rollback()

@@ -45,22 +45,80 @@ row builders), problem (shared indexes, DEFAULT_WEIGHTS), eligibility (hard filt
 why_not), scoring (components), reasons (reason phrases), candidates (graph,
 suggestions, recommendations), assignment (dispatch: exact and greedy).
 """
-from .candidates import (DEFAULT_LIMITS, CandidateGraph, CandidateLimits, build_candidates, recommend, suggest,
-                         top_suggestions)
+
+from .candidates import (
+    DEFAULT_LIMITS,
+    CandidateGraph,
+    CandidateLimits,
+    build_candidates,
+    recommend,
+    suggest,
+    top_suggestions,
+)
 from .assignment import DispatchResult, DispatchSettings, dispatch, exact, greedy
 from .eligibility import REASONS, Exclusion, exclusion_codes, why_not
 from .reasons import Reason, Suggestion, explain
-from .inputs import (EVERYONE, INVITED, NONE, POLICIES, REGISTERED, Links, MemberRow, Members, TaskRow, Tasks,
-                     Vocabulary, build_links, build_members, build_tasks, place_levels)
+from .inputs import (
+    EVERYONE,
+    INVITED,
+    NONE,
+    POLICIES,
+    REGISTERED,
+    Links,
+    MemberRow,
+    Members,
+    TaskRow,
+    Tasks,
+    Vocabulary,
+    build_links,
+    build_members,
+    build_tasks,
+    place_levels,
+)
 from .problem import COMPONENTS, DEFAULT_MIN_COVER, DEFAULT_WEIGHTS, Problem
 from .scoring import NEAR_LEVELS, NEAR_VALUES
 from .timeline import local_minutes
 
 __all__ = [
-    "CandidateGraph", "CandidateLimits", "COMPONENTS", "DEFAULT_LIMITS", "DEFAULT_MIN_COVER", "DEFAULT_WEIGHTS",
-    "DispatchResult", "DispatchSettings", "EVERYONE", "Exclusion", "INVITED", "Links", "MemberRow", "Members",
-    "NEAR_LEVELS", "NEAR_VALUES", "NONE", "POLICIES", "Problem", "REASONS", "REGISTERED", "Reason", "Suggestion",
-    "TaskRow", "Tasks", "Vocabulary", "build_candidates", "build_links", "build_members", "build_tasks", "dispatch",
-    "exact", "exclusion_codes", "explain", "greedy", "local_minutes", "place_levels", "recommend", "suggest",
-    "top_suggestions", "why_not",
+    "CandidateGraph",
+    "CandidateLimits",
+    "COMPONENTS",
+    "DEFAULT_LIMITS",
+    "DEFAULT_MIN_COVER",
+    "DEFAULT_WEIGHTS",
+    "DispatchResult",
+    "DispatchSettings",
+    "EVERYONE",
+    "Exclusion",
+    "INVITED",
+    "Links",
+    "MemberRow",
+    "Members",
+    "NEAR_LEVELS",
+    "NEAR_VALUES",
+    "NONE",
+    "POLICIES",
+    "Problem",
+    "REASONS",
+    "REGISTERED",
+    "Reason",
+    "Suggestion",
+    "TaskRow",
+    "Tasks",
+    "Vocabulary",
+    "build_candidates",
+    "build_links",
+    "build_members",
+    "build_tasks",
+    "dispatch",
+    "exact",
+    "exclusion_codes",
+    "explain",
+    "greedy",
+    "local_minutes",
+    "place_levels",
+    "recommend",
+    "suggest",
+    "top_suggestions",
+    "why_not",
 ]

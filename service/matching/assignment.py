@@ -39,6 +39,7 @@ problem is a min-cost flow: source → task (slots) → member's component → d
 baseline (best score first) obeys the very same constraints, so it never beats the
 exact answer: its (filled, objective) is never lexicographically better.
 """
+
 from __future__ import annotations
 
 import time
@@ -57,9 +58,9 @@ UNFILLED_REASONS = {
 
 @dataclass(frozen=True)
 class DispatchSettings:
-    load_step: float = 1.0   # score points the 2nd, 3rd… new task of a member costs: (k-1) * load_step
+    load_step: float = 1.0  # score points the 2nd, 3rd… new task of a member costs: (k-1) * load_step
     fill_first: bool = True  # fill the most slots first, then the best objective
-    scale: int = 100         # scores go to the integer solver as round(score * scale): 0.01 points
+    scale: int = 100  # scores go to the integer solver as round(score * scale): 0.01 points
 
     @property
     def penalty_unit(self) -> int:
@@ -72,18 +73,18 @@ class Structure:
 
     Arrays over pairs are in member, start, end order; ``rows`` maps them back to graph rows."""
 
-    rows: np.ndarray        # int64[Q] candidate-graph rows
-    member: np.ndarray      # int64[Q]
-    task: np.ndarray        # int64[Q]
-    gain: np.ndarray        # int64[Q]
-    comp: np.ndarray        # int64[Q] overlap component
-    dayb: np.ndarray        # int64[Q] day bucket
-    weekb: np.ndarray       # int64[Q] week bucket
-    comp_dayb: np.ndarray   # int64[C]
+    rows: np.ndarray  # int64[Q] candidate-graph rows
+    member: np.ndarray  # int64[Q]
+    task: np.ndarray  # int64[Q]
+    gain: np.ndarray  # int64[Q]
+    comp: np.ndarray  # int64[Q] overlap component
+    dayb: np.ndarray  # int64[Q] day bucket
+    weekb: np.ndarray  # int64[Q] week bucket
+    comp_dayb: np.ndarray  # int64[C]
     dayb_weekb: np.ndarray  # int64[D]
     weekb_member: np.ndarray  # int64[W]
-    day_cap: np.ndarray     # int64[D] room left in the bucket (may be <= 0)
-    week_cap: np.ndarray    # int64[W]
+    day_cap: np.ndarray  # int64[D] room left in the bucket (may be <= 0)
+    week_cap: np.ndarray  # int64[W]
 
 
 def build_structure(p: Problem, graph: CandidateGraph, settings: DispatchSettings) -> Structure:
@@ -142,38 +143,52 @@ def build_structure(p: Problem, graph: CandidateGraph, settings: DispatchSetting
 
 @dataclass
 class DispatchResult:
-    solver: str                 # "exact" or "greedy"
-    rows: np.ndarray            # int64[A] candidate-graph rows assigned
-    member: np.ndarray          # int64[A] member rows
-    task: np.ndarray            # int64[A] task rows
-    score: np.ndarray           # float64[A]
-    total_score: float          # sum of the assigned pairs' scores
-    objective: float            # total_score minus the load penalties
-    objective_units: int        # the same in the solver's integer units
+    solver: str  # "exact" or "greedy"
+    rows: np.ndarray  # int64[A] candidate-graph rows assigned
+    member: np.ndarray  # int64[A] member rows
+    task: np.ndarray  # int64[A] task rows
+    score: np.ndarray  # float64[A]
+    total_score: float  # sum of the assigned pairs' scores
+    objective: float  # total_score minus the load penalties
+    objective_units: int  # the same in the solver's integer units
     filled: int
     slots: int
-    task_filled: np.ndarray     # int32[T]
+    task_filled: np.ndarray  # int32[T]
     unfilled_no_eligible: np.ndarray  # int32[T]
     unfilled_used_elsewhere: np.ndarray  # int32[T]
-    note: str = ""              # why the greedy fallback ran, if it did
+    note: str = ""  # why the greedy fallback ran, if it did
     stats: dict = field(default_factory=dict)  # exact: network / solve seconds, nodes, arcs
 
     def summary(self) -> dict:
-        return {"solver": self.solver, "score": round(self.total_score, 3), "objective": round(self.objective, 3),
-                "filled": self.filled, "slots": self.slots}
+        return {
+            "solver": self.solver,
+            "score": round(self.total_score, 3),
+            "objective": round(self.objective, 3),
+            "filled": self.filled,
+            "slots": self.slots,
+        }
 
     def unfilled(self, p: Problem) -> list[dict]:
         """Per task with empty slots: how many, and why."""
         out = []
         for t in np.flatnonzero(self.unfilled_no_eligible + self.unfilled_used_elsewhere):
             reasons = []
-            for key, count in (("no_eligible", self.unfilled_no_eligible[t]),
-                               ("used_elsewhere", self.unfilled_used_elsewhere[t])):
+            for key, count in (
+                ("no_eligible", self.unfilled_no_eligible[t]),
+                ("used_elsewhere", self.unfilled_used_elsewhere[t]),
+            ):
                 if count:
                     zh, en = UNFILLED_REASONS[key]
                     reasons.append({"code": key, "slots": int(count), "zh": zh, "en": en})
-            out.append({"task": int(t), "task_id": int(p.tasks.ids[t]),
-                        "open": int(p.tasks.slots[t]), "filled": int(self.task_filled[t]), "reasons": reasons})
+            out.append(
+                {
+                    "task": int(t),
+                    "task_id": int(p.tasks.ids[t]),
+                    "open": int(p.tasks.slots[t]),
+                    "filled": int(self.task_filled[t]),
+                    "reasons": reasons,
+                }
+            )
         return out
 
     def explain(self, p: Problem, graph: CandidateGraph) -> list[dict]:
@@ -195,8 +210,15 @@ def _effective(s: Structure):
     return comps_per_day, day_eff, day_sum, week_eff, usable
 
 
-def _result(p: Problem, graph: CandidateGraph, s: Structure, picked: np.ndarray, solver: str,
-            settings: DispatchSettings, note: str = "") -> DispatchResult:
+def _result(
+    p: Problem,
+    graph: CandidateGraph,
+    s: Structure,
+    picked: np.ndarray,
+    solver: str,
+    settings: DispatchSettings,
+    note: str = "",
+) -> DispatchResult:
     rows = s.rows[picked]
     order = np.argsort(rows)
     rows, member, task = rows[order], s.member[picked][order], s.task[picked][order]
@@ -210,15 +232,30 @@ def _result(p: Problem, graph: CandidateGraph, s: Structure, picked: np.ndarray,
     candidates = np.diff(graph.task_ptr)
     no_eligible = np.minimum(left, np.clip(open_slots - candidates, 0, None)).astype(np.int32)
     return DispatchResult(
-        solver=solver, rows=rows, member=member, task=task, score=score,
+        solver=solver,
+        rows=rows,
+        member=member,
+        task=task,
+        score=score,
         total_score=float(score.sum()),
         objective=float(score.sum()) - settings.load_step * float((per_member * (per_member - 1) // 2).sum()),
-        objective_units=units, filled=int(len(rows)), slots=int(open_slots.sum()), task_filled=task_filled,
-        unfilled_no_eligible=no_eligible, unfilled_used_elsewhere=(left - no_eligible).astype(np.int32), note=note)
+        objective_units=units,
+        filled=int(len(rows)),
+        slots=int(open_slots.sum()),
+        task_filled=task_filled,
+        unfilled_no_eligible=no_eligible,
+        unfilled_used_elsewhere=(left - no_eligible).astype(np.int32),
+        note=note,
+    )
 
 
-def greedy(p: Problem, graph: CandidateGraph, settings: DispatchSettings = DispatchSettings(),
-           structure: Structure | None = None, note: str = "") -> DispatchResult:
+def greedy(
+    p: Problem,
+    graph: CandidateGraph,
+    settings: DispatchSettings = DispatchSettings(),
+    structure: Structure | None = None,
+    note: str = "",
+) -> DispatchResult:
     """Best pairs first, each taken if its task, component and buckets still have room."""
     s = structure or build_structure(p, graph, settings)
     order = np.lexsort((s.rows, -s.gain))
@@ -254,8 +291,12 @@ def _number(needed: np.ndarray, base: int) -> tuple[np.ndarray, int]:
     return ids, base + k
 
 
-def exact(p: Problem, graph: CandidateGraph, settings: DispatchSettings = DispatchSettings(),
-          structure: Structure | None = None) -> DispatchResult:
+def exact(
+    p: Problem,
+    graph: CandidateGraph,
+    settings: DispatchSettings = DispatchSettings(),
+    structure: Structure | None = None,
+) -> DispatchResult:
     """Optimal dispatch by min-cost flow (OR-Tools SimpleMinCostFlow)."""
     from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 
@@ -285,8 +326,9 @@ def exact(p: Problem, graph: CandidateGraph, settings: DispatchSettings = Dispat
     open_tasks = np.flatnonzero(p.tasks.slots > 0)
     arcs(np.zeros(len(open_tasks)), 2 + open_tasks, p.tasks.slots[open_tasks], 0)
     um, uc, ud, uw = s.member[use], s.comp[use], s.dayb[use], s.weekb[use]
-    arcs(2 + s.task[use], _first_node(SINK, comp_node[uc], day_node[ud], week_node[uw], member_node[um]),
-         1, -s.gain[use])
+    arcs(
+        2 + s.task[use], _first_node(SINK, comp_node[uc], day_node[ud], week_node[uw], member_node[um]), 1, -s.gain[use]
+    )
     pair_arcs_at = len(open_tasks)
 
     c = np.flatnonzero(comp_node >= 0)
@@ -313,22 +355,26 @@ def exact(p: Problem, graph: CandidateGraph, settings: DispatchSettings = Dispat
     position[order] = np.arange(len(order))
     solver = SimpleMinCostFlow()
     arc_ids = solver.add_arcs_with_capacity_and_unit_cost(
-        tail[order].astype(np.int32), head[order].astype(np.int32),
-        np.concatenate(caps)[order], np.concatenate(costs)[order])
+        tail[order].astype(np.int32),
+        head[order].astype(np.int32),
+        np.concatenate(caps)[order],
+        np.concatenate(costs)[order],
+    )
     solver.set_nodes_supplies(np.array([SOURCE, SINK]), np.array([total_slots, -total_slots]))
     built = time.perf_counter()
     status = solver.solve_max_flow_with_min_cost() if settings.fill_first else solver.solve()
     solved = time.perf_counter()
     if status != SimpleMinCostFlow.OPTIMAL:
         raise RuntimeError(f"min-cost flow ended with status {status}")
-    flows = solver.flows(arc_ids[position[pair_arcs_at:pair_arcs_at + len(use)]])
+    flows = solver.flows(arc_ids[position[pair_arcs_at : pair_arcs_at + len(use)]])
     result = _result(p, graph, s, use[flows > 0], "exact", settings)
     result.stats = {"network": built - began, "solve": solved - built, "nodes": base, "arcs": len(order)}
     return result
 
 
-def dispatch(p: Problem, graph: CandidateGraph, settings: DispatchSettings = DispatchSettings(), *,
-             method: str = "exact") -> DispatchResult:
+def dispatch(
+    p: Problem, graph: CandidateGraph, settings: DispatchSettings = DispatchSettings(), *, method: str = "exact"
+) -> DispatchResult:
     """Assign open slots; ``method`` "exact" (falls back to greedy if the solver fails) or "greedy"."""
     s = build_structure(p, graph, settings)
     if method == "greedy":

@@ -29,6 +29,7 @@ they may make a task's top ``K_t``, and the cut is certified, not guessed:
   They are scanned in falling static order in doubling prefixes until the task's
   ``K_t``-th best far score reaches that bound for the next unscanned member.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -77,14 +78,14 @@ class CandidateGraph:
     ``member``/``task`` are rows of the Problem's tables; ``values`` holds the unweighted
     components (COMPONENTS order) so every row can be explained without recomputing."""
 
-    member: np.ndarray      # int32[P]
-    task: np.ndarray        # int32[P]
-    score: np.ndarray       # float64[P]
-    values: np.ndarray      # float32[P, 7]
-    near: np.ndarray        # int8[P] nearness level (scoring.NEAR_LEVELS)
-    task_ptr: np.ndarray    # int64[T + 1]
-    limit: np.ndarray       # int64[T] the cap K_t each task was cut to
-    scored: int = 0         # pairs scored exactly while building (diagnostics)
+    member: np.ndarray  # int32[P]
+    task: np.ndarray  # int32[P]
+    score: np.ndarray  # float64[P]
+    values: np.ndarray  # float32[P, 7]
+    near: np.ndarray  # int8[P] nearness level (scoring.NEAR_LEVELS)
+    task_ptr: np.ndarray  # int64[T + 1]
+    limit: np.ndarray  # int64[T] the cap K_t each task was cut to
+    scored: int = 0  # pairs scored exactly while building (diagnostics)
 
     def __len__(self) -> int:
         return len(self.member)
@@ -111,8 +112,13 @@ class _Scored:
 
     @classmethod
     def empty(cls):
-        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros((0, 7), np.float32),
-                   np.zeros(0, np.int8))
+        return cls(
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros(0),
+            np.zeros((0, 7), np.float32),
+            np.zeros(0, np.int8),
+        )
 
     @classmethod
     def join(cls, parts):
@@ -124,7 +130,7 @@ class _Scored:
     def take(self, idx):
         return _Scored(self.m[idx], self.t[idx], self.score[idx], self.values[idx], self.near[idx])
 
-    def best(self, limit: np.ndarray) -> "_Scored":
+    def best(self, limit: np.ndarray) -> _Scored:
         """Each task's best ``limit[t]``, sorted by task then score (ties: lower member).
 
         A pair found twice (a near member met again in the far scan) is kept once."""
@@ -240,8 +246,9 @@ class _Builder:
 
         # Row terms that depend on the task only through its (preferred, required,
         # community): skills held, fairness + reliability, side balance.
-        key = np.concatenate((tsk.preferred[tasks], tsk.required[tasks], tsk.community[tasks, None].view(np.uint64)),
-                             axis=1)
+        key = np.concatenate(
+            (tsk.preferred[tasks], tsk.required[tasks], tsk.community[tasks, None].view(np.uint64)), axis=1
+        )
         kinds, kind_i = np.unique(key, axis=0, return_inverse=True)
         kind_i = kind_i.reshape(-1)
         first = np.zeros(len(kinds), dtype=np.int64)
@@ -276,9 +283,9 @@ class _Builder:
             h0, h1 = home_d[:, 0], home_d[:, 1]
             zone_code = np.zeros((len(zones) + 1, R), dtype=np.uint8)
             for k, u in enumerate(zones):
-                flag[nb[nb_ptr[u]:nb_ptr[u + 1]]] = True
+                flag[nb[nb_ptr[u] : nb_ptr[u + 1]]] = True
                 zone_code[k] = np.where((h0 == u) | (h1 == u), 3, flag[h0] | flag[h1])
-                flag[nb[nb_ptr[u]:nb_ptr[u + 1]]] = False
+                flag[nb[nb_ptr[u] : nb_ptr[u + 1]]] = False
             np.maximum(code, zone_code[zi[:, 0]], out=code)
             if (zi[:, 1] < len(zones)).any():
                 np.maximum(code, zone_code[zi[:, 1]], out=code)
@@ -325,7 +332,7 @@ class _Builder:
             return _Scored.empty()
         step = max(1, self.block_cells // len(rows))
         for lo in range(0, len(tasks), step):
-            sub = tasks[lo:lo + step]
+            sub = tasks[lo : lo + step]
             ok, ub = self._cells(rows, sub)
             depth = int(self.first_depth[sub].max())
             if len(rows) <= depth:
@@ -372,7 +379,7 @@ class _Builder:
             best = _Scored.empty()
             start, size = 0, self.far_first
             while len(group) and start < len(line):
-                rows = np.sort(line[start:start + size])
+                rows = np.sort(line[start : start + size])
                 start += size
                 size *= 2
                 if len(rows):
@@ -459,12 +466,12 @@ class _Builder:
         p = self.p
         _c, reg_ptr, reg_rows = p.registrations
         h_ptr, h_rows = self._home_index
-        parts = [reg_rows[reg_ptr[c]:reg_ptr[c + 1]], h_rows[h_ptr[c]:h_ptr[c + 1]]]
+        parts = [reg_rows[reg_ptr[c] : reg_ptr[c + 1]], h_rows[h_ptr[c] : h_ptr[c + 1]]]
         res_ptr, residents, nb_ptr, nb = self._zone_index
         zones = np.unique(p._zones[1][tasks].ravel())
         for zn in zones[zones >= 0]:
-            for other in nb[nb_ptr[zn]:nb_ptr[zn + 1]]:
-                parts.append(residents[res_ptr[other]:res_ptr[other + 1]])
+            for other in nb[nb_ptr[zn] : nb_ptr[zn + 1]]:
+                parts.append(residents[res_ptr[other] : res_ptr[other + 1]])
         sp = p.links.standing_pairs
         if len(sp):
             wanted = p.tasks.beneficiary[tasks]
@@ -475,9 +482,14 @@ class _Builder:
         return np.unique(np.concatenate(parts).astype(np.int64))
 
 
-def build_candidates(p: Problem, *, limits: CandidateLimits = DEFAULT_LIMITS,
-                     block_cells: int = DEFAULT_BLOCK_CELLS, far_first: int = FAR_FIRST,
-                     slack: int = SLACK) -> CandidateGraph:
+def build_candidates(
+    p: Problem,
+    *,
+    limits: CandidateLimits = DEFAULT_LIMITS,
+    block_cells: int = DEFAULT_BLOCK_CELLS,
+    far_first: int = FAR_FIRST,
+    slack: int = SLACK,
+) -> CandidateGraph:
     """The candidate graph of ``p`` (see the module doc).
 
     The other knobs only trade speed and memory, never the result: ``block_cells`` bounds
@@ -505,10 +517,10 @@ def build_candidates(p: Problem, *, limits: CandidateLimits = DEFAULT_LIMITS,
         parts.append(b.score(im[ok], it[ok]).best(b.limit))
 
     for c in range(len(communities)):
-        tasks_c = by_comm[comm_ptr[c]:comm_ptr[c + 1]]
+        tasks_c = by_comm[comm_ptr[c] : comm_ptr[c + 1]]
         open_c = tasks_c[tsk.policy[tasks_c] == REGISTERED]
         if len(open_c):
-            parts.append(b.block(reg_rows[reg_ptr[c]:reg_ptr[c + 1]], open_c))
+            parts.append(b.block(reg_rows[reg_ptr[c] : reg_ptr[c + 1]], open_c))
         all_c = tasks_c[tsk.policy[tasks_c] == EVERYONE]
         if len(all_c):
             parts.append(b.block(b.local_members(c, all_c), all_c))
@@ -518,8 +530,9 @@ def build_candidates(p: Problem, *, limits: CandidateLimits = DEFAULT_LIMITS,
 
     got = _Scored.join(parts).best(b.limit)
     ptr = np.searchsorted(got.t, np.arange(p.T + 1)).astype(np.int64)
-    return CandidateGraph(got.m.astype(np.int32), got.t.astype(np.int32), got.score, got.values, got.near, ptr,
-                          b.limit, b.scored)
+    return CandidateGraph(
+        got.m.astype(np.int32), got.t.astype(np.int32), got.score, got.values, got.near, ptr, b.limit, b.scored
+    )
 
 
 def top_suggestions(graph: CandidateGraph, k: int = SUGGESTIONS) -> tuple[np.ndarray, np.ndarray]:

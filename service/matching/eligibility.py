@@ -16,6 +16,7 @@ is the reason the member is not suggested:
 ``exclusion_codes`` evaluates all filters for arrays of pairs; ``why_not`` explains
 one pair; ``screen`` is the cheap progressive form used by candidate generation.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -137,8 +138,11 @@ def why_not(p: Problem, m: int, t: int) -> Exclusion | None:
     detail_zh, detail_en = zh, en
     if code == MISSING_SKILLS:
         missing = p.tasks.required[t] & ~p.members.skills[m]
-        bits = (p.vocabulary.bits(missing) if p.vocabulary else
-                [w * 64 + b for w in range(len(missing)) for b in range(64) if (int(missing[w]) >> b) & 1])
+        bits = (
+            p.vocabulary.bits(missing)
+            if p.vocabulary
+            else [w * 64 + b for w in range(len(missing)) for b in range(64) if (int(missing[w]) >> b) & 1]
+        )
         names_zh, names_en = _skill_names(p, bits)
         detail_zh, detail_en = f"{zh}：{names_zh}", f"{en}: {names_en}"
     elif code == UNAVAILABLE:
@@ -153,8 +157,9 @@ def why_not(p: Problem, m: int, t: int) -> Exclusion | None:
     return Exclusion(code, key, zh, en, detail_zh, detail_en)
 
 
-def screen(p: Problem, m: np.ndarray, t: np.ndarray, *, claim_checked: bool = False,
-           skills_checked: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def screen(
+    p: Problem, m: np.ndarray, t: np.ndarray, *, claim_checked: bool = False, skills_checked: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the eligible pairs and their covered share.
 
     Filters narrow the pair list one after another, so the costly ones (coverage,

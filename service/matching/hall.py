@@ -1,4 +1,5 @@
-""""为你推荐" in the task hall: the few open tasks that suit a member best, with reasons in words."""
+""" "为你推荐" in the task hall: the few open tasks that suit a member best, with reasons in words."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,11 +35,14 @@ def _lang() -> str:
     return "zh"
 
 
-def recommended_for_member(session, member_id: int, now: datetime, tz: ZoneInfo,
-                           limit: int = 3) -> list[Recommendation]:
+def recommended_for_member(
+    session, member_id: int, now: datetime, tz: ZoneInfo, limit: int = 3
+) -> list[Recommendation]:
     """Open tasks ranked for the member (``.task`` is the Task; ``.reasons_text`` the reasons in words)."""
-    return [Recommendation(task, s["score"], s["reasons"], s["text"])
-            for task, s in recommend_for(session, member_id, now, limit, tz)]
+    return [
+        Recommendation(task, s["score"], s["reasons"], s["text"])
+        for task, s in recommend_for(session, member_id, now, limit, tz)
+    ]
 
 
 __all__ = ["Recommendation", "recommended_for_member"]

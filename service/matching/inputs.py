@@ -12,10 +12,11 @@ Everything can be filled directly from SQL results, or through the row builders
 ``build_members`` / ``build_tasks`` / ``build_links`` below, which take one small
 Python record per row and do the path, skill and id bookkeeping.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -43,7 +44,7 @@ class Vocabulary:
         object.__setattr__(self, "_bit", {code: i for i, code in enumerate(self.codes)})
 
     @classmethod
-    def from_pairs(cls, items: Iterable[tuple[str, str, str]]) -> "Vocabulary":
+    def from_pairs(cls, items: Iterable[tuple[str, str, str]]) -> Vocabulary:
         """From ``(code, name_zh, name_en)`` triples, e.g. the SkillTag rows ordered by id."""
         items = list(items)
         return cls(tuple(i[0] for i in items), tuple(i[1] for i in items), tuple(i[2] for i in items))
@@ -160,13 +161,22 @@ class Members:
         self.in_service = _ids(self.in_service, n, "in_service", bool)
         self.home_zones = _zones(self.home_zones, n, "home_zones")
         self.avail_ptr, self.avail_start, self.avail_end = _csr(
-            self.avail_ptr, self.avail_start, self.avail_end, n, "avail", np.int32)
+            self.avail_ptr, self.avail_start, self.avail_end, n, "avail", np.int32
+        )
         if np.any(self.avail_start < 0) or np.any(self.avail_end > WEEK):
             raise ValueError("availability must be week minutes in [0, 10080]")
         self.claim_ptr, self.claim_start, self.claim_end = _csr(
-            self.claim_ptr, self.claim_start, self.claim_end, n, "claim", np.int64)
-        for name in ("daily_cap", "weekly_cap", "recent_tasks", "completed", "no_shows", "late_cancels",
-                     "residence_served"):
+            self.claim_ptr, self.claim_start, self.claim_end, n, "claim", np.int64
+        )
+        for name in (
+            "daily_cap",
+            "weekly_cap",
+            "recent_tasks",
+            "completed",
+            "no_shows",
+            "late_cancels",
+            "residence_served",
+        ):
             arr = _ids(getattr(self, name), n, name, np.int32)
             if np.any(arr < 0):
                 raise ValueError(f"{name} must not be negative")
@@ -252,6 +262,7 @@ class Links:
 # ---------------------------------------------------------------------------
 # Row builders: one plain record per member / task, e.g. filled from ORM rows.
 
+
 def place_levels(path_ids: Sequence[int], kind_of: Mapping[int, str]) -> tuple[int, tuple[int, int], int]:
     """``(community, (zone, zone), building)`` for a place, from its ancestor ids.
 
@@ -308,8 +319,9 @@ def _or_none(value) -> int:
     return NONE if value is None else int(value)
 
 
-def build_members(rows: Sequence[MemberRow], vocabulary: Vocabulary,
-                  kind_of: Mapping[int, str] | None = None) -> Members:
+def build_members(
+    rows: Sequence[MemberRow], vocabulary: Vocabulary, kind_of: Mapping[int, str] | None = None
+) -> Members:
     kind_of = kind_of or {}
     n = len(rows)
     homes = [place_levels(r.home_path, kind_of) for r in rows]
@@ -330,18 +342,22 @@ def build_members(rows: Sequence[MemberRow], vocabulary: Vocabulary,
         home_zones=np.array([h[1] for h in homes], dtype=np.int64).reshape(n, 2),
         home_building=[h[2] for h in homes],
         avail_ptr=np.concatenate(([0], np.cumsum([len(w) for w in windows]))).astype(np.int64),
-        avail_start=[w[0] for w in flat_w], avail_end=[w[1] for w in flat_w],
+        avail_start=[w[0] for w in flat_w],
+        avail_end=[w[1] for w in flat_w],
         claim_ptr=np.concatenate(([0], np.cumsum([len(c) for c in claims]))).astype(np.int64),
-        claim_start=[c[0] for c in flat_c], claim_end=[c[1] for c in flat_c],
-        daily_cap=[r.daily_cap for r in rows], weekly_cap=[r.weekly_cap for r in rows],
-        recent_tasks=[r.recent_tasks for r in rows], completed=[r.completed for r in rows],
-        no_shows=[r.no_shows for r in rows], late_cancels=[r.late_cancels for r in rows],
+        claim_start=[c[0] for c in flat_c],
+        claim_end=[c[1] for c in flat_c],
+        daily_cap=[r.daily_cap for r in rows],
+        weekly_cap=[r.weekly_cap for r in rows],
+        recent_tasks=[r.recent_tasks for r in rows],
+        completed=[r.completed for r in rows],
+        no_shows=[r.no_shows for r in rows],
+        late_cancels=[r.late_cancels for r in rows],
         residence_served=[r.residence_served for r in rows],
     )
 
 
-def build_tasks(rows: Sequence[TaskRow], vocabulary: Vocabulary,
-                kind_of: Mapping[int, str] | None = None) -> Tasks:
+def build_tasks(rows: Sequence[TaskRow], vocabulary: Vocabulary, kind_of: Mapping[int, str] | None = None) -> Tasks:
     kind_of = kind_of or {}
     n = len(rows)
     places = [place_levels(r.place_path, kind_of) for r in rows]
@@ -351,18 +367,28 @@ def build_tasks(rows: Sequence[TaskRow], vocabulary: Vocabulary,
         required[i] = vocabulary.mask(r.required)
         preferred[i] = vocabulary.mask(r.preferred)
     return Tasks(
-        ids=[r.id for r in rows], community=[r.community for r in rows],
+        ids=[r.id for r in rows],
+        community=[r.community for r in rows],
         place_zones=np.array([p[1] for p in places], dtype=np.int64).reshape(n, 2),
         place_building=[p[2] for p in places],
-        start=[r.start for r in rows], end=[r.end for r in rows], slots=[r.slots for r in rows],
-        required=required, preferred=preferred, policy=[POLICIES.index(r.policy) for r in rows],
+        start=[r.start for r in rows],
+        end=[r.end for r in rows],
+        slots=[r.slots for r in rows],
+        required=required,
+        preferred=preferred,
+        policy=[POLICIES.index(r.policy) for r in rows],
         beneficiary=[_or_none(r.beneficiary) for r in rows],
     )
 
 
-def build_links(members: Members, tasks: Tasks, *, invitations: Iterable[tuple[int, int]] = (),
-                standing_pairs: Iterable[tuple[int, int]] = (),
-                neighbours: Iterable[tuple[int, int]] = ()) -> Links:
+def build_links(
+    members: Members,
+    tasks: Tasks,
+    *,
+    invitations: Iterable[tuple[int, int]] = (),
+    standing_pairs: Iterable[tuple[int, int]] = (),
+    neighbours: Iterable[tuple[int, int]] = (),
+) -> Links:
     """From database ids: invitations as (member id, task id), standing pairs as
     (member id, beneficiary id), neighbours as (zone id, zone id). Pairs naming a member
     or task that is not in the tables are dropped (inactive member, closed task)."""
@@ -370,6 +396,8 @@ def build_links(members: Members, tasks: Tasks, *, invitations: Iterable[tuple[i
     t_row = {int(i): r for r, i in enumerate(tasks.ids)}
     inv = [(m_row[m], t_row[t]) for m, t in invitations if m in m_row and t in t_row]
     pairs = [(m_row[m], b) for m, b in standing_pairs if m in m_row]
-    return Links(invitations=np.array(inv, dtype=np.int64).reshape(-1, 2),
-                 standing_pairs=np.array(pairs, dtype=np.int64).reshape(-1, 2),
-                 neighbours=np.array(list(neighbours), dtype=np.int64).reshape(-1, 2))
+    return Links(
+        invitations=np.array(inv, dtype=np.int64).reshape(-1, 2),
+        standing_pairs=np.array(pairs, dtype=np.int64).reshape(-1, 2),
+        neighbours=np.array(list(neighbours), dtype=np.int64).reshape(-1, 2),
+    )

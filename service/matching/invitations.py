@@ -11,6 +11,7 @@ Rules kept here:
   conditional UPDATE on ``taken`` is what makes concurrent accepts unable to overbook;
   the member row lock taken there serialises a member's own double clicks.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -59,20 +60,38 @@ def link_for(invitation: Invitation) -> str:
 
 
 def _lock_task(session, task_id: int) -> Task | None:
-    return session.scalar(select(Task).where(Task.id == task_id).with_for_update()
-                          .execution_options(populate_existing=True))
+    return session.scalar(
+        select(Task).where(Task.id == task_id).with_for_update().execution_options(populate_existing=True)
+    )
 
 
 def _pending(session, task_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Invitation).where(
-        Invitation.task_id == task_id, Invitation.status == "pending")) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Invitation)
+            .where(Invitation.task_id == task_id, Invitation.status == "pending")
+        )
+        or 0
+    )
 
 
-def create_invitation(session, task: Task, member_id: int, now: datetime, *, score: float | None = None,
-                      reason: str = "", dispatch_id: int | None = None, created_by_id: int | None = None,
-                      hours: int | None = None, raise_conflict: bool = True):
+def create_invitation(
+    session,
+    task: Task,
+    member_id: int,
+    now: datetime,
+    *,
+    score: float | None = None,
+    reason: str = "",
+    dispatch_id: int | None = None,
+    created_by_id: int | None = None,
+    hours: int | None = None,
+    raise_conflict: bool = True,
+):
     """Write one pending invitation and notify the member. Returns (invitation, None), or
     (None, why) when it may not be made and ``raise_conflict`` is false."""
+
     def refuse(message: str):
         if raise_conflict:
             raise Conflict(message)
@@ -81,27 +100,54 @@ def create_invitation(session, task: Task, member_id: int, now: datetime, *, sco
     task = _lock_task(session, task.id)
     if task is None or task.status != "open" or task.starts_at <= now:
         return refuse("该任务当前不接受邀请")
-    if session.scalar(select(Invitation.id).where(Invitation.task_id == task.id, Invitation.member_id == member_id,
-                                                  Invitation.status.in_(LIVE))) is not None:
+    if (
+        session.scalar(
+            select(Invitation.id).where(
+                Invitation.task_id == task.id, Invitation.member_id == member_id, Invitation.status.in_(LIVE)
+            )
+        )
+        is not None
+    ):
         return refuse("已邀请该成员")
-    if session.scalar(select(Claim.id).where(Claim.task_id == task.id, Claim.member_id == member_id,
-                                             Claim.status.in_(LIVE_CLAIM))) is not None:
+    if (
+        session.scalar(
+            select(Claim.id).where(Claim.task_id == task.id, Claim.member_id == member_id, Claim.status.in_(LIVE_CLAIM))
+        )
+        is not None
+    ):
         return refuse("该成员已认领此任务")
     if _pending(session, task.id) >= task.slots - task.taken:
         return refuse("待答复的邀请已占满剩余名额")
     expires = min(now + timedelta(hours=invitation_hours(session, task, hours)), task.starts_at)
-    invitation = Invitation(task_id=task.id, member_id=member_id, status="pending", reason=reason,
-                            dispatch_id=dispatch_id, score=score, created_by_id=created_by_id, created_at=now,
-                            expires_at=expires)
+    invitation = Invitation(
+        task_id=task.id,
+        member_id=member_id,
+        status="pending",
+        reason=reason,
+        dispatch_id=dispatch_id,
+        score=score,
+        created_by_id=created_by_id,
+        created_at=now,
+        expires_at=expires,
+    )
     session.add(invitation)
     session.flush()
-    notify_member(session, member_id, "invitation.new", f"派单邀请：{task.title}",
-                  body=reason, link=link_for(invitation))
+    notify_member(
+        session, member_id, "invitation.new", f"派单邀请：{task.title}", body=reason, link=link_for(invitation)
+    )
     return invitation, None
 
 
-def invite(session, scope: Scope, task_id: int, member_id: int, now: datetime, *, tz: ZoneInfo = DEFAULT_TZ,
-           hours: int | None = None) -> Invitation:
+def invite(
+    session,
+    scope: Scope,
+    task_id: int,
+    member_id: int,
+    now: datetime,
+    *,
+    tz: ZoneInfo = DEFAULT_TZ,
+    hours: int | None = None,
+) -> Invitation:
     """Staff invite one member (the one-click invitation on the suggestions page)."""
     from ..people.service import member_visibility
 
@@ -116,10 +162,26 @@ def invite(session, scope: Scope, task_id: int, member_id: int, now: datetime, *
     suggestion = explain(loaded.problem, loaded.member_row[member.id], loaded.task_row[task.id])
     if suggestion.excluded is not None and suggestion.excluded.code in BLOCKING:
         raise Invalid(suggestion.excluded.detail_zh, fields={"member_id": [suggestion.excluded.detail_en]})
-    invitation, _ = create_invitation(session, task, member.id, now, score=round(suggestion.score, 4),
-                                      reason=suggestion.text("zh"), created_by_id=scope.account_id, hours=hours)
-    record(session, scope.account_id, "invitation.create", "invitation", invitation.id, task.community.path,
-           task_id=task.id, member_id=member.id)
+    invitation, _ = create_invitation(
+        session,
+        task,
+        member.id,
+        now,
+        score=round(suggestion.score, 4),
+        reason=suggestion.text("zh"),
+        created_by_id=scope.account_id,
+        hours=hours,
+    )
+    record(
+        session,
+        scope.account_id,
+        "invitation.create",
+        "invitation",
+        invitation.id,
+        task.community.path,
+        task_id=task.id,
+        member_id=member.id,
+    )
     return invitation
 
 
@@ -144,8 +206,12 @@ def _lock_member(session, member_id: int) -> None:
 
 
 def _fresh(session, invitation_id: int) -> Invitation:
-    return session.scalar(select(Invitation).where(Invitation.id == invitation_id).with_for_update()
-                          .execution_options(populate_existing=True))
+    return session.scalar(
+        select(Invitation)
+        .where(Invitation.id == invitation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def accept(session, scope: Scope, invitation_id: int, now: datetime) -> tuple[Invitation, Claim]:
@@ -159,16 +225,30 @@ def accept(session, scope: Scope, invitation_id: int, now: datetime) -> tuple[In
         raise Conflict("该邀请已处理", fields={"status": [invitation.status]})
     if invitation.expires_at is not None and invitation.expires_at <= now:
         raise Conflict("邀请已过期", fields={"status": ["expired"]})
-    claim = claim_task(session, task_id=invitation.task_id, member_id=invitation.member_id, now=now, waitlist=False,
-                       via_invitation=invitation)
+    claim = claim_task(
+        session,
+        task_id=invitation.task_id,
+        member_id=invitation.member_id,
+        now=now,
+        waitlist=False,
+        via_invitation=invitation,
+    )
     invitation.status, invitation.answered_at = "accepted", now
-    record(session, scope.account_id, "invitation.accept", "invitation", invitation.id,
-           invitation.task.community.path, claim_id=claim.id)
+    record(
+        session,
+        scope.account_id,
+        "invitation.accept",
+        "invitation",
+        invitation.id,
+        invitation.task.community.path,
+        claim_id=claim.id,
+    )
     return invitation, claim
 
 
-def decline(session, scope: Scope, invitation_id: int, now: datetime, reason: str = "", *,
-            tz: ZoneInfo = DEFAULT_TZ) -> tuple[Invitation, Invitation | None]:
+def decline(
+    session, scope: Scope, invitation_id: int, now: datetime, reason: str = "", *, tz: ZoneInfo = DEFAULT_TZ
+) -> tuple[Invitation, Invitation | None]:
     """Say no; the slot is offered at once to the next best candidate not yet invited."""
     invitation = get_own(session, scope, invitation_id)
     _lock_member(session, invitation.member_id)
@@ -178,15 +258,30 @@ def decline(session, scope: Scope, invitation_id: int, now: datetime, reason: st
     invitation.status, invitation.answered_at = "declined", now
     invitation.reason = (reason or "").strip()[:500] or invitation.reason
     session.flush()
-    nxt = reoffer(session, invitation.task_id, now, tz, dispatch_id=invitation.dispatch_id,
-                  created_by_id=invitation.created_by_id)
-    record(session, scope.account_id, "invitation.decline", "invitation", invitation.id,
-           invitation.task.community.path, next_invitation_id=nxt.id if nxt else None)
+    nxt = reoffer(
+        session, invitation.task_id, now, tz, dispatch_id=invitation.dispatch_id, created_by_id=invitation.created_by_id
+    )
+    record(
+        session,
+        scope.account_id,
+        "invitation.decline",
+        "invitation",
+        invitation.id,
+        invitation.task.community.path,
+        next_invitation_id=nxt.id if nxt else None,
+    )
     return invitation, nxt
 
 
-def reoffer(session, task_id: int, now: datetime, tz: ZoneInfo, *, dispatch_id: int | None = None,
-            created_by_id: int | None = None) -> Invitation | None:
+def reoffer(
+    session,
+    task_id: int,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    dispatch_id: int | None = None,
+    created_by_id: int | None = None,
+) -> Invitation | None:
     """Invite the best eligible candidate who was never invited to this task, if a slot is free."""
     from ..pairs.service import is_visit_task
 
@@ -198,7 +293,9 @@ def reoffer(session, task_id: int, now: datetime, tz: ZoneInfo, *, dispatch_id: 
     if _pending(session, task.id) >= task.slots - task.taken:
         return None
     asked = set(session.scalars(select(Invitation.member_id).where(Invitation.task_id == task.id)))
-    loaded = load(session, TaskFilter(task_ids=(task.id,), everyone_reach="community"), now=now, tz=tz, focus=(task.id,))
+    loaded = load(
+        session, TaskFilter(task_ids=(task.id,), everyone_reach="community"), now=now, tz=tz, focus=(task.id,)
+    )
     p = loaded.problem
     graph = build_candidates(p)
     for r in graph.rows_of(loaded.task_row[task.id]):
@@ -206,9 +303,17 @@ def reoffer(session, task_id: int, now: datetime, tz: ZoneInfo, *, dispatch_id: 
         if member_id in asked:
             continue
         s = graph.describe(p, r)
-        invitation, _ = create_invitation(session, task, member_id, now, score=round(s.score, 4),
-                                          reason=s.text("zh"), dispatch_id=dispatch_id, created_by_id=created_by_id,
-                                          raise_conflict=False)
+        invitation, _ = create_invitation(
+            session,
+            task,
+            member_id,
+            now,
+            score=round(s.score, 4),
+            reason=s.text("zh"),
+            dispatch_id=dispatch_id,
+            created_by_id=created_by_id,
+            raise_conflict=False,
+        )
         if invitation is not None:
             return invitation
     return None
@@ -217,19 +322,42 @@ def reoffer(session, task_id: int, now: datetime, tz: ZoneInfo, *, dispatch_id: 
 def expire_and_reoffer(session, now: datetime, tz: ZoneInfo) -> int:
     """The scheduled job: unanswered invitations past their deadline expire, and each one's
     slot goes to the next best candidate. Returns how many expired."""
-    due = session.scalars(select(Invitation).where(Invitation.status == "pending", Invitation.expires_at.is_not(None),
-                                                   Invitation.expires_at <= now)
-                          .order_by(Invitation.expires_at, Invitation.id).with_for_update()).all()
+    due = session.scalars(
+        select(Invitation)
+        .where(Invitation.status == "pending", Invitation.expires_at.is_not(None), Invitation.expires_at <= now)
+        .order_by(Invitation.expires_at, Invitation.id)
+        .with_for_update()
+    ).all()
     for invitation in due:
         invitation.status = "expired"
-        notify_member(session, invitation.member_id, "invitation.expired", f"派单邀请已过期：{invitation.task.title}",
-                      link=f"/tasks/{invitation.task_id}")
+        notify_member(
+            session,
+            invitation.member_id,
+            "invitation.expired",
+            f"派单邀请已过期：{invitation.task.title}",
+            link=f"/tasks/{invitation.task_id}",
+        )
     session.flush()
     for invitation in due:
-        reoffer(session, invitation.task_id, now, tz, dispatch_id=invitation.dispatch_id,
-                created_by_id=invitation.created_by_id)
+        reoffer(
+            session,
+            invitation.task_id,
+            now,
+            tz,
+            dispatch_id=invitation.dispatch_id,
+            created_by_id=invitation.created_by_id,
+        )
     return len(due)
 
 
-__all__ = ["accept", "create_invitation", "decline", "expire_and_reoffer", "get_own", "invitation_hours", "invite",
-           "list_mine", "reoffer"]
+__all__ = [
+    "accept",
+    "create_invitation",
+    "decline",
+    "expire_and_reoffer",
+    "get_own",
+    "invitation_hours",
+    "invite",
+    "list_mine",
+    "reoffer",
+]

@@ -23,13 +23,14 @@ invitations) and, like claims, block a member's overlapping time and count towar
 their caps, except invitations to the ``focus`` tasks themselves (so the task's own
 invitees still show up in its candidate list, marked as invited).
 """
+
 from __future__ import annotations
 
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, String, and_, any_, bindparam, case, func, literal_column, or_, select, union
@@ -82,8 +83,8 @@ class TaskFilter:
     start: datetime | None = None
     end: datetime | None = None
     community_ids: tuple[int, ...] | None = None  # or: tasks of these communities (recommendations)
-    everyone_in: tuple[str, ...] = ()              # ...plus everyone-tasks whose community lies under these paths
-    invited_member: int | None = None              # ...plus tasks this member holds a live invitation to
+    everyone_in: tuple[str, ...] = ()  # ...plus everyone-tasks whose community lies under these paths
+    invited_member: int | None = None  # ...plus tasks this member holds a live invitation to
     statuses: tuple[str, ...] = ("open",)
     starts_after: datetime | None = None
     # Members loaded for tasks open to everyone: those of the street around the task's
@@ -123,6 +124,7 @@ class Loaded:
 
 # --- hooks into the standing pairs (service/pairs, written separately) -------------------
 
+
 def standing_pairs_for(session, member_ids: Iterable[int]) -> dict[int, list[int]]:
     """Active 结对 pairs of these members: {member id: [beneficiary id, ...]}."""
     from ..pairs.models import StandingPair
@@ -131,8 +133,10 @@ def standing_pairs_for(session, member_ids: Iterable[int]) -> dict[int, list[int
     out: dict[int, list[int]] = defaultdict(list)
     for chunk in _chunks(ids):
         for member_id, beneficiary_id in session.execute(
-                select(StandingPair.member_id, StandingPair.beneficiary_id)
-                .where(StandingPair.member_id.in_(chunk), StandingPair.active)):
+            select(StandingPair.member_id, StandingPair.beneficiary_id).where(
+                StandingPair.member_id.in_(chunk), StandingPair.active
+            )
+        ):
             out[int(member_id)].append(int(beneficiary_id))
     return dict(out)
 
@@ -150,10 +154,11 @@ def task_beneficiaries(session, task_ids: Iterable[int]) -> dict[int, int]:
 
 def _chunks(ids: list[int], size: int = 5000):
     for i in range(0, len(ids), size):
-        yield ids[i:i + size]
+        yield ids[i : i + size]
 
 
 # --- settings ---------------------------------------------------------------------------
+
 
 def settings_for(session, path: str) -> tuple[dict, float | None, int | None]:
     """(weights, min_cover, invitation_hours) from the deepest area on ``path`` with settings."""
@@ -178,15 +183,38 @@ def _parent_path(path: str) -> str:
 
 # --- the load ------------------------------------------------------------------------------
 
+
 def _task_query(f: TaskFilter):
     place = aliased(Area)
     community = aliased(Area)
-    pending = (select(func.count()).select_from(Invitation)
-               .where(Invitation.task_id == Task.id, Invitation.status == "pending").scalar_subquery())
-    stmt = (select(Task.id, Task.title, Task.community_id, community.path, Task.place_id, place.path, place.kind,
-                   Task.starts_at, Task.ends_at, Task.slots, Task.taken, Task.required_skills, Task.preferred_skills,
-                   Task.claim_policy, Task.status, pending)
-            .join(place, place.id == Task.place_id).join(community, community.id == Task.community_id))
+    pending = (
+        select(func.count())
+        .select_from(Invitation)
+        .where(Invitation.task_id == Task.id, Invitation.status == "pending")
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            Task.id,
+            Task.title,
+            Task.community_id,
+            community.path,
+            Task.place_id,
+            place.path,
+            place.kind,
+            Task.starts_at,
+            Task.ends_at,
+            Task.slots,
+            Task.taken,
+            Task.required_skills,
+            Task.preferred_skills,
+            Task.claim_policy,
+            Task.status,
+            pending,
+        )
+        .join(place, place.id == Task.place_id)
+        .join(community, community.id == Task.community_id)
+    )
     if f.task_ids is not None:
         return stmt.where(Task.id.in_(f.task_ids))
     stmt = stmt.where(Task.status.in_(f.statuses))
@@ -203,16 +231,32 @@ def _task_query(f: TaskFilter):
         if f.everyone_in:
             reach.append(and_(Task.claim_policy == "everyone", subtree_condition(community.path, list(f.everyone_in))))
         if f.invited_member is not None:
-            reach.append(Task.id.in_(select(Invitation.task_id).where(
-                Invitation.member_id == f.invited_member, Invitation.status.in_(LIVE_INVITATION))))
+            reach.append(
+                Task.id.in_(
+                    select(Invitation.task_id).where(
+                        Invitation.member_id == f.invited_member, Invitation.status.in_(LIVE_INVITATION)
+                    )
+                )
+            )
         stmt = stmt.where(or_(*reach))
     return stmt.order_by(Task.starts_at, Task.id)
 
 
-def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: Iterable[int] | None = None,
-         extra_member_ids: Iterable[int] = (), focus: Iterable[int] = (),
-         standing_pairs: Mapping[int, Iterable[int]] | None = None, reserve_pending: bool = True,
-         weights: dict | None = None, min_cover: float | None = None, eligible_only: bool = False) -> Loaded:
+def load(
+    session,
+    tasks: TaskFilter,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    members: Iterable[int] | None = None,
+    extra_member_ids: Iterable[int] = (),
+    focus: Iterable[int] = (),
+    standing_pairs: Mapping[int, Iterable[int]] | None = None,
+    reserve_pending: bool = True,
+    weights: dict | None = None,
+    min_cover: float | None = None,
+    eligible_only: bool = False,
+) -> Loaded:
     """Load one matching run. ``members``: exactly these member ids (e.g. one member's
     recommendations) instead of the members around the tasks. ``standing_pairs``:
     {member id: [beneficiary id]}; read through ``standing_pairs_for`` when None.
@@ -229,8 +273,9 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
         session.connection().exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
     task_rows = session.connection().execute(_task_query(tasks)).all()
     focus = set(focus)
-    infos = [TaskInfo(r[0], r[1], r[2], r[3], r[7], r[8], r[9], r[10], int(r[15] or 0), r[14], r[13])
-             for r in task_rows]
+    infos = [
+        TaskInfo(r[0], r[1], r[2], r[3], r[7], r[8], r[9], r[10], int(r[15] or 0), r[14], r[13]) for r in task_rows
+    ]
     task_ids = [t.id for t in infos]
     kind_of: dict[int, str] = {}
     for r in task_rows:
@@ -242,8 +287,11 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
     weights = {**set_weights, **(weights or {})}
     min_cover = min_cover if min_cover is not None else (set_cover or DEFAULT_MIN_COVER)
 
-    vocab_rows = session.connection().execute(
-        select(SkillTag.id, SkillTag.code, SkillTag.name, SkillTag.name_en).order_by(SkillTag.id)).all()
+    vocab_rows = (
+        session.connection()
+        .execute(select(SkillTag.id, SkillTag.code, SkillTag.name, SkillTag.name_en).order_by(SkillTag.id))
+        .all()
+    )
     vocabulary = Vocabulary.from_pairs((r[1], r[2], r[3] or "") for r in vocab_rows)
     code_of = {int(r[0]): r[1] for r in vocab_rows}
 
@@ -255,22 +303,34 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
     else:
         community_ids = sorted({t.community_id for t in infos})
         community_paths = sorted({t.community_path for t in infos})
-        circle = sorted({_parent_path(t.community_path) for t in infos if t.policy == "everyone"}
-                        if tasks.everyone_reach == "street" else ())
+        circle = sorted(
+            {_parent_path(t.community_path) for t in infos if t.policy == "everyone"}
+            if tasks.everyone_reach == "street"
+            else ()
+        )
         home = aliased(Area)
         reg_community = aliased(Area)
-        registered = [select(Registration.member_id).where(_approved(),
-                                                           Registration.community_id.in_(community_ids or [-1]))]
+        registered = [
+            select(Registration.member_id).where(_approved(), Registration.community_id.in_(community_ids or [-1]))
+        ]
         if circle:
-            registered.append(select(Registration.member_id)
-                              .join(reg_community, reg_community.id == Registration.community_id)
-                              .where(_approved(), subtree_condition(reg_community.path, circle)))
-        living = [select(Member.id).join(home, home.id == Member.home_building_id)
-                  .where(subtree_condition(home.path, community_paths + circle))]
+            registered.append(
+                select(Registration.member_id)
+                .join(reg_community, reg_community.id == Registration.community_id)
+                .where(_approved(), subtree_condition(reg_community.path, circle))
+            )
+        living = [
+            select(Member.id)
+            .join(home, home.id == Member.home_building_id)
+            .where(subtree_condition(home.path, community_paths + circle))
+        ]
         invited = []
         if task_ids:
-            invited.append(select(Invitation.member_id).where(Invitation.task_id.in_(task_ids),
-                                                              Invitation.status.in_(LIVE_INVITATION)))
+            invited.append(
+                select(Invitation.member_id).where(
+                    Invitation.task_id.in_(task_ids), Invitation.status.in_(LIVE_INVITATION)
+                )
+            )
         if extra:
             invited.append(select(Member.id).where(Member.id.in_(extra)))
         member_set = union(*registered, *living, *invited)
@@ -279,23 +339,41 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
             # homes, invitations) less the few deactivated ones (a partial index holds those).
             around = member_set.subquery()
             inactive = select(Member.id).where(~Member.active)
-            considered = session.connection().execute(select(
-                func.count(), func.count(case((around.c[0].in_(inactive), 1)))).select_from(around)).one()
+            considered = (
+                session.connection()
+                .execute(select(func.count(), func.count(case((around.c[0].in_(inactive), 1)))).select_from(around))
+                .one()
+            )
             considered = int(considered[0]) - int(considered[1])
-            member_set = _eligible_set(infos[0], task_rows[0], registered, living, invited, tz=tz,
-                                       min_cover=min_cover, skill_ids={c: i for i, c in code_of.items()},
-                                       vocabulary=vocabulary)
+            member_set = _eligible_set(
+                infos[0],
+                task_rows[0],
+                registered,
+                living,
+                invited,
+                tz=tz,
+                min_cover=min_cover,
+                skill_ids={c: i for i, c in code_of.items()},
+                vocabulary=vocabulary,
+            )
     member_ids_q = select(member_set.subquery().c[0])
     home = aliased(Area)
-    people = session.connection().execute(
-        select(Member.id, Member.name, Member.party_status, Member.home_building_id, home.path, home.kind)
-        .outerjoin(home, home.id == Member.home_building_id)
-        .where(Member.id.in_(member_ids_q), Member.active).order_by(Member.id)).all()
+    people = (
+        session.connection()
+        .execute(
+            select(Member.id, Member.name, Member.party_status, Member.home_building_id, home.path, home.kind)
+            .outerjoin(home, home.id == Member.home_building_id)
+            .where(Member.id.in_(member_ids_q), Member.active)
+            .order_by(Member.id)
+        )
+        .all()
+    )
     ids = [int(p[0]) for p in people]
     params = {}
 
     def among(column):
         return column.in_(member_ids_q)
+
     if len(people) <= IN_LIST_MOST:
         # An id list lets every later query use its member_id index (the set's subquery
         # is only re-run for very large runs, e.g. a district-wide dispatch); one
@@ -306,39 +384,52 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
 
     def run(stmt):
         return conn.execute(stmt, params)
+
     for p in people:
         if p[3] is not None:
             kind_of[int(p[3])] = p[5]
 
     skills: dict[int, list[str]] = defaultdict(list)
     for member_id, skill_id in run(
-            select(member_skills.c.member_id, member_skills.c.skill_id)
-            .where(among(member_skills.c.member_id))).all():
+        select(member_skills.c.member_id, member_skills.c.skill_id).where(among(member_skills.c.member_id))
+    ).all():
         skills[int(member_id)].append(code_of[int(skill_id)])
 
     sides: dict[int, dict[str, int]] = defaultdict(dict)
     for member_id, community_id, side in run(
-            select(Registration.member_id, Registration.community_id, Registration.side)
-            .where(_approved(), among(Registration.member_id))).all():
+        select(Registration.member_id, Registration.community_id, Registration.side).where(
+            _approved(), among(Registration.member_id)
+        )
+    ).all():
         sides[int(member_id)][side] = int(community_id)
 
     windows: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for member_id, weekday, start, end in run(
-            select(AvailabilityWindow.member_id, AvailabilityWindow.weekday, AvailabilityWindow.start_minute,
-                   AvailabilityWindow.end_minute).where(among(AvailabilityWindow.member_id))).all():
+        select(
+            AvailabilityWindow.member_id,
+            AvailabilityWindow.weekday,
+            AvailabilityWindow.start_minute,
+            AvailabilityWindow.end_minute,
+        ).where(among(AvailabilityWindow.member_id))
+    ).all():
         windows[int(member_id)].append((int(weekday), int(start), int(end)))
 
     # History: per member and community, all-time outcomes and this month's service.
     month = period_containing("month", now.astimezone(tz).date(), tz)
     in_month = and_(Task.starts_at >= month.start_utc, Task.starts_at < month.end_utc)
     history = run(
-        select(Claim.member_id, Task.community_id,
-               func.sum(case((Claim.status.in_(("done", "verified")), 1), else_=0)),
-               func.sum(case((Claim.status == "no_show", 1), else_=0)),
-               func.sum(case((and_(Claim.status == "cancelled", Claim.late_cancel), 1), else_=0)),
-               func.sum(case((and_(Claim.status.in_(SLOT_HOLDING), in_month), 1), else_=0)))
-        .join(Task, Task.id == Claim.task_id).where(among(Claim.member_id))
-        .group_by(Claim.member_id, Task.community_id)).all()
+        select(
+            Claim.member_id,
+            Task.community_id,
+            func.sum(case((Claim.status.in_(("done", "verified")), 1), else_=0)),
+            func.sum(case((Claim.status == "no_show", 1), else_=0)),
+            func.sum(case((and_(Claim.status == "cancelled", Claim.late_cancel), 1), else_=0)),
+            func.sum(case((and_(Claim.status.in_(SLOT_HOLDING), in_month), 1), else_=0)),
+        )
+        .join(Task, Task.id == Claim.task_id)
+        .where(among(Claim.member_id))
+        .group_by(Claim.member_id, Task.community_id)
+    ).all()
     done: dict[int, int] = defaultdict(int)
     no_shows: dict[int, int] = defaultdict(int)
     late: dict[int, int] = defaultdict(int)
@@ -357,9 +448,10 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
         lo = min(t.starts_at for t in infos) - CLAIM_MARGIN
         hi = max(t.ends_at for t in infos) + CLAIM_MARGIN
         for member_id, s, e in run(
-                select(Claim.member_id, Task.starts_at, Task.ends_at).join(Task, Task.id == Claim.task_id)
-                .where(among(Claim.member_id), Claim.status.in_(SLOT_HOLDING),
-                       Task.starts_at < hi, Task.ends_at > lo)).all():
+            select(Claim.member_id, Task.starts_at, Task.ends_at)
+            .join(Task, Task.id == Claim.task_id)
+            .where(among(Claim.member_id), Claim.status.in_(SLOT_HOLDING), Task.starts_at < hi, Task.ends_at > lo)
+        ).all():
             busy[int(member_id)].append((local_minutes(s, tz), local_minutes(e, tz)))
     else:
         lo = hi = now
@@ -378,8 +470,12 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
     windows_of = {}
     if found:
         named, named_params = _id_list(conn, "invited_task_ids", sorted({int(r[1]) for r in found}))
-        windows_of = {int(r[0]): (r[1], r[2]) for r in conn.execute(
-            select(Task.id, Task.starts_at, Task.ends_at).where(named(Task.id)), named_params).all()}
+        windows_of = {
+            int(r[0]): (r[1], r[2])
+            for r in conn.execute(
+                select(Task.id, Task.starts_at, Task.ends_at).where(named(Task.id)), named_params
+            ).all()
+        }
     for member_id, task_id, status in found:
         m, t = int(member_id), int(task_id)
         s, e = windows_of[t]
@@ -392,17 +488,34 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
             busy[m].append((local_minutes(s, tz), local_minutes(e, tz)))
 
     # Kinds of the other places on every path (homes and task places are known already).
-    on_paths = {int(x) for path in [r[5] for r in task_rows] + [p[4] for p in people if p[4]]
-                for x in path.strip("/").split("/") if x} - set(kind_of)
-    for area_id, kind in conn.execute(select(Area.id, Area.kind).where(Area.id.in_(bindparam("area_ids", expanding=True))),
-                                      {"area_ids": sorted(on_paths) or [-1]}).all():
+    on_paths = {
+        int(x)
+        for path in [r[5] for r in task_rows] + [p[4] for p in people if p[4]]
+        for x in path.strip("/").split("/")
+        if x
+    } - set(kind_of)
+    for area_id, kind in conn.execute(
+        select(Area.id, Area.kind).where(Area.id.in_(bindparam("area_ids", expanding=True))),
+        {"area_ids": sorted(on_paths) or [-1]},
+    ).all():
         kind_of[int(area_id)] = kind
-    task_zones = sorted({int(x) for r in task_rows for x in r[5].strip("/").split("/") if x
-                         and kind_of.get(int(x)) in ("compound", "grid")})
-    neighbours = run(
-        select(AreaNeighbour.area_id, AreaNeighbour.neighbour_id)
-        .where(or_(AreaNeighbour.area_id.in_(task_zones or [-1]), AreaNeighbour.neighbour_id.in_(task_zones or [-1])))
-    ).all() if task_zones else []
+    task_zones = sorted(
+        {
+            int(x)
+            for r in task_rows
+            for x in r[5].strip("/").split("/")
+            if x and kind_of.get(int(x)) in ("compound", "grid")
+        }
+    )
+    neighbours = (
+        run(
+            select(AreaNeighbour.area_id, AreaNeighbour.neighbour_id).where(
+                or_(AreaNeighbour.area_id.in_(task_zones or [-1]), AreaNeighbour.neighbour_id.in_(task_zones or [-1]))
+            )
+        ).all()
+        if task_zones
+        else []
+    )
 
     pairs = standing_pairs if standing_pairs is not None else standing_pairs_for(session, ids)
     beneficiary = task_beneficiaries(session, task_ids) if pairs else {}
@@ -411,37 +524,76 @@ def load(session, tasks: TaskFilter, *, now: datetime, tz: ZoneInfo, members: It
     for p in people:
         m = int(p[0])
         residence = sides[m].get("residence")
-        member_rows.append(MemberRow(
-            id=m, skills=skills.get(m, ()), residence_community=residence, unit_community=sides[m].get("unit"),
-            in_service=p[2] == "in_service",
-            home_path=[int(x) for x in p[4].strip("/").split("/") if x] if p[4] else (),
-            availability=windows.get(m, ()), claims=busy.get(m, ()), recent_tasks=recent[m], completed=done[m],
-            no_shows=no_shows[m], late_cancels=late[m],
-            residence_served=recent_in[(m, residence)] if residence is not None else 0))
+        member_rows.append(
+            MemberRow(
+                id=m,
+                skills=skills.get(m, ()),
+                residence_community=residence,
+                unit_community=sides[m].get("unit"),
+                in_service=p[2] == "in_service",
+                home_path=[int(x) for x in p[4].strip("/").split("/") if x] if p[4] else (),
+                availability=windows.get(m, ()),
+                claims=busy.get(m, ()),
+                recent_tasks=recent[m],
+                completed=done[m],
+                no_shows=no_shows[m],
+                late_cancels=late[m],
+                residence_served=recent_in[(m, residence)] if residence is not None else 0,
+            )
+        )
     task_objs = []
     for r, info in zip(task_rows, infos):
         open_slots = info.slots - info.taken - (info.pending if reserve_pending else 0)
-        task_objs.append(TaskRow(
-            id=info.id, community=info.community_id, start=local_minutes(info.starts_at, tz),
-            end=local_minutes(info.ends_at, tz), slots=max(0, open_slots) if info.status == "open" else 0,
-            place_path=[int(x) for x in r[5].strip("/").split("/") if x],
-            required=[c for c in (r[11] or []) if c in vocabulary._bit],
-            preferred=[c for c in (r[12] or []) if c in vocabulary._bit],
-            policy=info.policy, beneficiary=beneficiary.get(info.id)))
+        task_objs.append(
+            TaskRow(
+                id=info.id,
+                community=info.community_id,
+                start=local_minutes(info.starts_at, tz),
+                end=local_minutes(info.ends_at, tz),
+                slots=max(0, open_slots) if info.status == "open" else 0,
+                place_path=[int(x) for x in r[5].strip("/").split("/") if x],
+                required=[c for c in (r[11] or []) if c in vocabulary._bit],
+                preferred=[c for c in (r[12] or []) if c in vocabulary._bit],
+                policy=info.policy,
+                beneficiary=beneficiary.get(info.id),
+            )
+        )
     mem = build_members(member_rows, vocabulary, kind_of)
     tsk = build_tasks(task_objs, vocabulary, kind_of)
-    links = build_links(mem, tsk, invitations=invited_pairs,
-                        standing_pairs=[(m, b) for m, bs in pairs.items() for b in bs],
-                        neighbours=[(int(a), int(b)) for a, b in neighbours])
+    links = build_links(
+        mem,
+        tsk,
+        invitations=invited_pairs,
+        standing_pairs=[(m, b) for m, bs in pairs.items() for b in bs],
+        neighbours=[(int(a), int(b)) for a, b in neighbours],
+    )
     problem = Problem(mem, tsk, links, vocabulary, weights=weights, min_cover=min_cover)
-    return Loaded(problem=problem, vocabulary=vocabulary, tasks=infos,
-                  task_row={t.id: i for i, t in enumerate(infos)}, member_row={m: i for i, m in enumerate(ids)},
-                  member_names={int(p[0]): p[1] for p in people}, invitations=invitation_state, weights=weights,
-                  invitation_hours=set_hours, considered=len(ids) if considered is None else int(considered))
+    return Loaded(
+        problem=problem,
+        vocabulary=vocabulary,
+        tasks=infos,
+        task_row={t.id: i for i, t in enumerate(infos)},
+        member_row={m: i for i, m in enumerate(ids)},
+        member_names={int(p[0]): p[1] for p in people},
+        invitations=invitation_state,
+        weights=weights,
+        invitation_hours=set_hours,
+        considered=len(ids) if considered is None else int(considered),
+    )
 
 
-def _eligible_set(info: TaskInfo, row, registered: list, living: list, invited: list, *, tz: ZoneInfo,
-                  min_cover: float, skill_ids: dict[str, int], vocabulary: Vocabulary):
+def _eligible_set(
+    info: TaskInfo,
+    row,
+    registered: list,
+    living: list,
+    invited: list,
+    *,
+    tz: ZoneInfo,
+    min_cover: float,
+    skill_ids: dict[str, int],
+    vocabulary: Vocabulary,
+):
     """The members around one task who pass the member-side hard filters (eligibility.py:
     may claim, required skills, availability), plus its invitees and the extra members.
 
@@ -459,8 +611,11 @@ def _eligible_set(info: TaskInfo, row, registered: list, living: list, invited: 
     who = around.c[0]
     conditions = []
     for code in sorted({c for c in (row[11] or []) if c in vocabulary._bit}):
-        conditions.append(select(member_skills.c.member_id).where(
-            member_skills.c.member_id == who, member_skills.c.skill_id == skill_ids[code]).exists())
+        conditions.append(
+            select(member_skills.c.member_id)
+            .where(member_skills.c.member_id == who, member_skills.c.skill_id == skill_ids[code])
+            .exists()
+        )
     start, end = local_minutes(info.starts_at, tz), local_minutes(info.ends_at, tz)
     duration = end - start
     if min_cover > 1e-9 and 0 < duration < WEEK:
@@ -470,8 +625,11 @@ def _eligible_set(info: TaskInfo, row, registered: list, living: list, invited: 
         pieces = [(lo, min(hi, WEEK))] + ([(0, hi - WEEK)] if hi > WEEK else [])
         begin = AvailabilityWindow.weekday * DAY + AvailabilityWindow.start_minute
         finish = AvailabilityWindow.weekday * DAY + AvailabilityWindow.end_minute
-        conditions.append(select(AvailabilityWindow.member_id).where(
-            AvailabilityWindow.member_id == who, or_(*(and_(begin < b, finish > a) for a, b in pieces))).exists())
+        conditions.append(
+            select(AvailabilityWindow.member_id)
+            .where(AvailabilityWindow.member_id == who, or_(*(and_(begin < b, finish > a) for a, b in pieces)))
+            .exists()
+        )
     parts = [select(who).where(*conditions)] + invited
     return union(*parts)
 

@@ -3,6 +3,7 @@
 Invitations themselves are ``tasks.models.Invitation`` (a dispatch run's invitations
 carry its id in ``Invitation.dispatch_id``).
 """
+
 from __future__ import annotations
 
 from datetime import datetime

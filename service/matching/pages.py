@@ -1,7 +1,8 @@
 """Matcher pages: a task's suggested members (one-click invite), the dispatch preview, the member's invitations."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,7 +23,7 @@ DISPATCH_AREA_KINDS = ("street", "community", "compound", "grid")
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _lang() -> str:
@@ -33,22 +34,31 @@ def _lang() -> str:
 
 # --- staff: suggestions for a task ------------------------------------------------------
 
+
 @pages.get("/staff/tasks/<int:task_id>/suggestions")
 @login_required
 def suggestions(task_id: int):
     scope = current_scope()
-    result = service.candidates_for_task(db.session, scope, task_id, _now(), request.args.get("limit", 10, type=int),
-                                         tz=app_timezone())
+    result = service.candidates_for_task(
+        db.session, scope, task_id, _now(), request.args.get("limit", 10, type=int), tz=app_timezone()
+    )
     task = service.staff_task(db.session, scope, task_id)
     why = None
     if request.args.get("member_id", type=int):
         try:
-            why = service.why_not(db.session, scope, task_id, request.args.get("member_id", type=int), _now(),
-                                  tz=app_timezone())
+            why = service.why_not(
+                db.session, scope, task_id, request.args.get("member_id", type=int), _now(), tz=app_timezone()
+            )
         except DomainError as error:
             flash_error(error)
-    return render_template("matching/suggestions.html", task=task, result=result, why=why, lang=_lang(),
-                           manage=scope.covers(task.community.path, MANAGE))
+    return render_template(
+        "matching/suggestions.html",
+        task=task,
+        result=result,
+        why=why,
+        lang=_lang(),
+        manage=scope.covers(task.community.path, MANAGE),
+    )
 
 
 @pages.post("/staff/tasks/<int:task_id>/invite")
@@ -72,11 +82,16 @@ def invite(task_id: int):
 
 # --- staff: dispatch preview and send -------------------------------------------------------
 
+
 def _dispatch_areas(scope) -> list[Area]:
     if not scope.paths(MANAGE):
         return []
-    return db.session.scalars(select(Area).where(Area.kind.in_(DISPATCH_AREA_KINDS), scope.within(Area.path, MANAGE))
-                              .order_by(Area.path).limit(500)).all()
+    return db.session.scalars(
+        select(Area)
+        .where(Area.kind.in_(DISPATCH_AREA_KINDS), scope.within(Area.path, MANAGE))
+        .order_by(Area.path)
+        .limit(500)
+    ).all()
 
 
 def _window(form) -> tuple[datetime, datetime]:
@@ -98,9 +113,11 @@ def dispatch_page():
     tz = app_timezone()
     areas = _dispatch_areas(scope)
     today = datetime.now(tz).date()
-    form = {"area_id": request.values.get("area_id", type=int) or (areas[0].id if areas else None),
-            "from": request.values.get("from") or today.isoformat(),
-            "to": request.values.get("to") or (today + timedelta(days=6)).isoformat()}
+    form = {
+        "area_id": request.values.get("area_id", type=int) or (areas[0].id if areas else None),
+        "from": request.values.get("from") or today.isoformat(),
+        "to": request.values.get("to") or (today + timedelta(days=6)).isoformat(),
+    }
     plan = None
     if request.method == "POST":
         if not form_token_ok():
@@ -120,6 +137,7 @@ def dispatch_page():
 
 
 # --- members: my invitations -------------------------------------------------------------------
+
 
 @pages.get("/invitations")
 @login_required
@@ -144,8 +162,9 @@ def answer(invitation_id: int, action: str):
         if action == "accept":
             invitation, _claim = invitations.accept(db.session, scope, invitation_id, _now())
         else:
-            invitation, _next = invitations.decline(db.session, scope, invitation_id, _now(),
-                                                    request.form.get("reason", ""), tz=app_timezone())
+            invitation, _next = invitations.decline(
+                db.session, scope, invitation_id, _now(), request.form.get("reason", ""), tz=app_timezone()
+            )
     except DomainError as error:
         return back_with_error(error, target)
     db.session.commit()
@@ -154,4 +173,3 @@ def answer(invitation_id: int, action: str):
         return redirect(url_for("tasks_pages.task_detail", task_id=invitation.task_id)), 303
     flash(_("已婉拒邀请"), "info")
     return redirect(target), 303
-

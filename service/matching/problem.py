@@ -3,6 +3,7 @@
 Build one per matching run (``Problem(members, tasks, links, vocabulary)``); it is
 read-only afterwards, and its indexes are built lazily on first use.
 """
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -18,13 +19,13 @@ COMPONENTS = ("skill", "near", "cover", "fair", "reliable", "side", "pair")
 #: scale (see scoring.py), so a weight is the most points that component can add and
 #: the best possible score is their sum (15.5).
 DEFAULT_WEIGHTS = {
-    "skill": 3.0,     # share of the task's required + preferred tags the member has
-    "near": 2.5,      # building 1 > compound/grid .7 > community .4 > neighbouring grid .25 > 0
-    "cover": 1.0,     # share of the task's window inside the member's free time (>= .5 to be eligible)
-    "fair": 1.5,      # 1 / (1 + tasks served this month)
+    "skill": 3.0,  # share of the task's required + preferred tags the member has
+    "near": 2.5,  # building 1 > compound/grid .7 > community .4 > neighbouring grid .25 > 0
+    "cover": 1.0,  # share of the task's window inside the member's free time (>= .5 to be eligible)
+    "fair": 1.5,  # 1 / (1 + tasks served this month)
     "reliable": 1.0,  # (done + 1) / (done + no-shows + late cancels / 2 + 2)
-    "side": 1.5,      # in-service member, no residence-side service yet, task in residence community
-    "pair": 5.0,      # standing pair (结对) with the task's beneficiary: outranks everything else
+    "side": 1.5,  # in-service member, no residence-side service yet, task in residence community
+    "pair": 5.0,  # standing pair (结对) with the task's beneficiary: outranks everything else
 }
 
 #: Smallest share of a task's window the member must have free (hard filter).
@@ -55,9 +56,16 @@ class Problem:
     ``weights`` overrides entries of DEFAULT_WEIGHTS; ``min_cover`` is the share of a
     task's window a member must have free; ``vocabulary`` gives skill names to reasons."""
 
-    def __init__(self, members: Members, tasks: Tasks, links: Links | None = None,
-                 vocabulary: Vocabulary | None = None, *, weights: dict | None = None,
-                 min_cover: float = DEFAULT_MIN_COVER):
+    def __init__(
+        self,
+        members: Members,
+        tasks: Tasks,
+        links: Links | None = None,
+        vocabulary: Vocabulary | None = None,
+        *,
+        weights: dict | None = None,
+        min_cover: float = DEFAULT_MIN_COVER,
+    ):
         if members.skills.shape[1] != tasks.required.shape[1] or tasks.preferred.shape[1] != tasks.required.shape[1]:
             raise ValueError("members and tasks must use skill masks of the same width")
         if not 0 < min_cover <= 1:

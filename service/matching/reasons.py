@@ -4,6 +4,7 @@ A suggestion reads like "同楼栋 · 会维修 · 本月尚未服务 · 周六�
 is a ``Reason(key, zh, en)`` so the UI can pick a language or style by key.
 Phrases appear in a fixed order: pair, nearness, skills, fairness, time, side, reliability.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,8 +19,14 @@ from .timeline import DAY, weekday_of
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # (from minute of day, zh, en); the last entry whose start is <= the task start wins.
-DAY_PARTS = ((0, "凌晨", "small hours"), (300, "早上", "early morning"), (480, "上午", "morning"),
-             (690, "中午", "midday"), (810, "下午", "afternoon"), (1080, "晚上", "evening"))
+DAY_PARTS = (
+    (0, "凌晨", "small hours"),
+    (300, "早上", "early morning"),
+    (480, "上午", "morning"),
+    (690, "中午", "midday"),
+    (810, "下午", "afternoon"),
+    (1080, "晚上", "evening"),
+)
 NEAR_PHRASES = {
     BUILDING: ("near.building", "同楼栋", "same building"),
     ZONE: ("near.zone", "同小区/网格", "same compound/grid"),
@@ -53,7 +60,9 @@ class Suggestion:
 
     def as_dict(self) -> dict:
         return {
-            "member_id": self.member_id, "task_id": self.task_id, "score": round(self.score, 4),
+            "member_id": self.member_id,
+            "task_id": self.task_id,
+            "score": round(self.score, 4),
             "breakdown": self.breakdown,
             "reasons": [{"key": r.key, "zh": r.zh, "en": r.en} for r in self.reasons],
             "text": {"zh": self.text("zh"), "en": self.text("en")},
@@ -76,7 +85,7 @@ def reasons(p: Problem, m: int, t: int, values: np.ndarray, level: int) -> list[
         out.append(Reason("pair", "结对帮扶对象", "standing pair with the beneficiary"))
     if level in NEAR_PHRASES:
         out.append(Reason(*NEAR_PHRASES[level]))
-    matched = (mem.skills[m] & (tsk.required[t] | tsk.preferred[t]))
+    matched = mem.skills[m] & (tsk.required[t] | tsk.preferred[t])
     if matched.any():
         bits = [w * 64 + b for w in range(len(matched)) for b in range(64) if (int(matched[w]) >> b) & 1]
         bits = bits[:MAX_SKILL_NAMES]
@@ -92,8 +101,11 @@ def reasons(p: Problem, m: int, t: int, values: np.ndarray, level: int) -> list[
     if values[COLUMN["cover"]] >= 1.0 - 1e-6:
         out.append(Reason("cover.full", f"{WEEKDAYS_ZH[wd]}{part_zh}有空", f"free {WEEKDAYS_EN[wd]} {part_en}"))
     elif values[COLUMN["cover"]] >= p.min_cover - 1e-6:
-        out.append(Reason("cover.most", f"{WEEKDAYS_ZH[wd]}{part_zh}大部分时间有空",
-                          f"mostly free {WEEKDAYS_EN[wd]} {part_en}"))
+        out.append(
+            Reason(
+                "cover.most", f"{WEEKDAYS_ZH[wd]}{part_zh}大部分时间有空", f"mostly free {WEEKDAYS_EN[wd]} {part_en}"
+            )
+        )
     if values[COLUMN["side"]] > 0:
         out.append(Reason("side", "回居住地社区服务", "serving where they live"))
     if mem.completed[m] >= RELIABLE_AFTER and mem.no_shows[m] == 0 and mem.late_cancels[m] == 0:
@@ -105,8 +117,15 @@ def describe(p: Problem, m: int, t: int, values: np.ndarray, level: int, score: 
     """A Suggestion from already computed component values (e.g. a candidate-graph row)."""
     m, t = int(m), int(t)
     score = float(total(p, values[None, :])[0]) if score is None else float(score)
-    return Suggestion(m, t, int(p.members.ids[m]), int(p.tasks.ids[t]), score, breakdown(p, values),
-                      reasons(p, m, t, values, int(level)))
+    return Suggestion(
+        m,
+        t,
+        int(p.members.ids[m]),
+        int(p.tasks.ids[t]),
+        score,
+        breakdown(p, values),
+        reasons(p, m, t, values, int(level)),
+    )
 
 
 def explain(p: Problem, m: int, t: int) -> Suggestion:

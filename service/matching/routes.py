@@ -1,7 +1,8 @@
 """Matcher endpoints and pages: candidates, recommendations, dispatch and invitations."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from flask import Blueprint as PageBlueprint
 from flask.views import MethodView
@@ -12,16 +13,28 @@ from ..database import db
 from ..periods import app_timezone
 from ..people.auth import require_scope
 from . import invitations, service
-from .schemas import (AcceptedSchema, CandidatesSchema, DeclinedSchema, DeclineSchema, DispatchPlanSchema,
-                      DispatchRequestSchema, DispatchSendSchema, InvitationQuerySchema, InvitationSchema, InviteSchema,
-                      LimitArgs, RecommendedTasksSchema, WhyNotSchema)
+from .schemas import (
+    AcceptedSchema,
+    CandidatesSchema,
+    DeclinedSchema,
+    DeclineSchema,
+    DispatchPlanSchema,
+    DispatchRequestSchema,
+    DispatchSendSchema,
+    InvitationQuerySchema,
+    InvitationSchema,
+    InviteSchema,
+    LimitArgs,
+    RecommendedTasksSchema,
+    WhyNotSchema,
+)
 
 api = Blueprint("matching", __name__, url_prefix="/api/v1", description="匹配与派单 Matching and dispatch")
 pages = PageBlueprint("matching_pages", __name__, template_folder="templates")
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @api.route("/tasks/<int:task_id>/candidates")
@@ -30,8 +43,9 @@ class Candidates(MethodView):
     @api.response(200, CandidatesSchema)
     def get(self, args, task_id):
         """Staff: the best members for a task, ranked, with score, breakdown and reasons in words."""
-        return service.candidates_for_task(db.session, require_scope(), task_id, now(), args["limit"],
-                                           tz=app_timezone())
+        return service.candidates_for_task(
+            db.session, require_scope(), task_id, now(), args["limit"], tz=app_timezone()
+        )
 
 
 @api.route("/tasks/<int:task_id>/candidates/<int:member_id>/why-not")
@@ -48,8 +62,9 @@ class RecommendedTasks(MethodView):
     @api.response(200, RecommendedTasksSchema)
     def get(self, args, member_id):
         """Open tasks ranked for a member (the member, or staff who may see the member)."""
-        pairs = service.recommended_tasks(db.session, require_scope(), member_id, now(), args["limit"],
-                                          tz=app_timezone())
+        pairs = service.recommended_tasks(
+            db.session, require_scope(), member_id, now(), args["limit"], tz=app_timezone()
+        )
         return {"member_id": member_id, "items": [s | {"task": task} for task, s in pairs]}
 
 
@@ -59,8 +74,16 @@ class DispatchPreview(MethodView):
     @api.response(200, DispatchPlanSchema)
     def post(self, data):
         """Staff: who the dispatch would invite, why, and what stays unfilled and why. Writes nothing."""
-        plan = service.preview_dispatch(db.session, require_scope(), data["area_id"], data["from_"], data["to"],
-                                        now(), tz=app_timezone(), method=data["method"])
+        plan = service.preview_dispatch(
+            db.session,
+            require_scope(),
+            data["area_id"],
+            data["from_"],
+            data["to"],
+            now(),
+            tz=app_timezone(),
+            method=data["method"],
+        )
         return plan.as_dict()
 
 
@@ -70,8 +93,17 @@ class Dispatch(MethodView):
     @api.response(201, DispatchPlanSchema)
     def post(self, data):
         """Staff: assign the open slots of the area's tasks in [from, to) optimally and send the invitations."""
-        plan = service.send_dispatch(db.session, require_scope(), data["area_id"], data["from_"], data["to"], now(),
-                                     tz=app_timezone(), method=data["method"], hours=data.get("hours"))
+        plan = service.send_dispatch(
+            db.session,
+            require_scope(),
+            data["area_id"],
+            data["from_"],
+            data["to"],
+            now(),
+            tz=app_timezone(),
+            method=data["method"],
+            hours=data.get("hours"),
+        )
         db.session.commit()
         return plan.as_dict()
 
@@ -82,8 +114,9 @@ class TaskInvitations(MethodView):
     @api.response(201, InvitationSchema)
     def post(self, data, task_id):
         """Staff: invite one member to a task (they accept or decline before the deadline)."""
-        invitation = invitations.invite(db.session, require_scope(), task_id, data["member_id"], now(),
-                                        tz=app_timezone(), hours=data.get("hours"))
+        invitation = invitations.invite(
+            db.session, require_scope(), task_id, data["member_id"], now(), tz=app_timezone(), hours=data.get("hours")
+        )
         db.session.commit()
         return invitation
 
@@ -114,8 +147,9 @@ class Decline(MethodView):
     @api.response(200, DeclinedSchema)
     def post(self, data, invitation_id):
         """Decline: the slot goes to the next best candidate not yet invited."""
-        invitation, nxt = invitations.decline(db.session, require_scope(), invitation_id, now(), data["reason"],
-                                              tz=app_timezone())
+        invitation, nxt = invitations.decline(
+            db.session, require_scope(), invitation_id, now(), data["reason"], tz=app_timezone()
+        )
         db.session.commit()
         return {"invitation": invitation, "next_invitation_id": nxt.id if nxt else None}
 

@@ -53,8 +53,11 @@ class WhyNotSchema(_Explained):
     member_id = ma.fields.Integer()
     name = ma.fields.String()
     eligible = ma.fields.Boolean()
-    excluded = ma.fields.Nested(MatchExclusionSchema, allow_none=True,
-                                metadata={"description": "the first hard filter that excludes the member"})
+    excluded = ma.fields.Nested(
+        MatchExclusionSchema,
+        allow_none=True,
+        metadata={"description": "the first hard filter that excludes the member"},
+    )
     rank = ma.fields.Integer(allow_none=True, metadata={"description": "place among the kept candidates"})
     claim = ma.fields.String(allow_none=True)
     invitation = ma.fields.String(allow_none=True)
@@ -77,8 +80,12 @@ class DispatchRequestSchema(LoadSchema):
 
 
 class DispatchSendSchema(DispatchRequestSchema):
-    hours = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=720),
-                              metadata={"description": "answer deadline in hours (default: area setting or 24)"})
+    hours = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Range(min=1, max=720),
+        metadata={"description": "answer deadline in hours (default: area setting or 24)"},
+    )
 
 
 class AssignmentSchema(_Explained):
@@ -165,5 +172,6 @@ class AcceptedSchema(DumpSchema):
 
 class DeclinedSchema(DumpSchema):
     invitation = ma.fields.Nested(InvitationSchema)
-    next_invitation_id = ma.fields.Integer(allow_none=True,
-                                           metadata={"description": "the slot was offered to this invitation"})
+    next_invitation_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "the slot was offered to this invitation"}
+    )

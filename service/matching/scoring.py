@@ -17,6 +17,7 @@ side       1 for an in-service party member with no residence-side service this 
 pair       1 when the member has a standing pair (结对) with the task's beneficiary
 =========  =================================================================================
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -65,8 +66,9 @@ def member_points(p: Problem) -> np.ndarray:
 
     Candidate generation bounds scores with it, so it must stay the very same formula."""
     mem, w = p.members, p.weights
-    return (w["fair"] * fairness(mem.recent_tasks)
-            + w["reliable"] * reliability(mem.completed, mem.no_shows, mem.late_cancels))
+    return w["fair"] * fairness(mem.recent_tasks) + w["reliable"] * reliability(
+        mem.completed, mem.no_shows, mem.late_cancels
+    )
 
 
 def component_values(p: Problem, m, t, share) -> tuple[np.ndarray, np.ndarray]:
@@ -77,8 +79,9 @@ def component_values(p: Problem, m, t, share) -> tuple[np.ndarray, np.ndarray]:
     values = np.empty((len(m), len(COMPONENTS)), dtype=np.float32)
 
     held = mem.skills[m]
-    got = (np.bitwise_count(held & tsk.required[t]).sum(axis=1)
-           + np.bitwise_count(held & tsk.preferred[t]).sum(axis=1)).astype(np.float32)
+    got = (
+        np.bitwise_count(held & tsk.required[t]).sum(axis=1) + np.bitwise_count(held & tsk.preferred[t]).sum(axis=1)
+    ).astype(np.float32)
     asked = (p.t_req_count[t] + p.t_pref_count[t]).astype(np.float32)
     values[:, COLUMN["skill"]] = np.divide(got, asked, out=np.zeros_like(got), where=asked > 0)
 
@@ -88,8 +91,9 @@ def component_values(p: Problem, m, t, share) -> tuple[np.ndarray, np.ndarray]:
     values[:, COLUMN["fair"]] = fairness(mem.recent_tasks[m])
     values[:, COLUMN["reliable"]] = reliability(mem.completed[m], mem.no_shows[m], mem.late_cancels[m])
     home = mem.residence_community[m]
-    values[:, COLUMN["side"]] = (mem.in_service[m] & (mem.residence_served[m] == 0)
-                                 & (home != NONE) & (home == tsk.community[t]))
+    values[:, COLUMN["side"]] = (
+        mem.in_service[m] & (mem.residence_served[m] == 0) & (home != NONE) & (home == tsk.community[t])
+    )
     values[:, COLUMN["pair"]] = p.paired(m, t)
     return values, level
 

@@ -3,6 +3,7 @@ member, and dispatch (派单) preview and sending. Plain functions over a sessio
 
 Every answer carries its reasons in Chinese and English (``reasons``: key, zh, en; ``text``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -56,12 +57,20 @@ def _item(loaded: Loaded, suggestion, rank: int | None = None) -> dict:
 def _load_task(session, task: Task, now: datetime, tz: ZoneInfo, extra=(), eligible_only: bool = False) -> Loaded:
     """One task and the members of its community (and its invitees): a request's worth.
     ``eligible_only``: just those of them who could be candidates (see ``load``)."""
-    return load(session, TaskFilter(task_ids=(task.id,), everyone_reach="community"), now=now, tz=tz,
-                extra_member_ids=extra, focus=(task.id,), eligible_only=eligible_only)
+    return load(
+        session,
+        TaskFilter(task_ids=(task.id,), everyone_reach="community"),
+        now=now,
+        tz=tz,
+        extra_member_ids=extra,
+        focus=(task.id,),
+        eligible_only=eligible_only,
+    )
 
 
-def candidates_for_task(session, scope: Scope, task_id: int, now: datetime, limit: int = 10, *,
-                        tz: ZoneInfo = DEFAULT_TZ) -> dict:
+def candidates_for_task(
+    session, scope: Scope, task_id: int, now: datetime, limit: int = 10, *, tz: ZoneInfo = DEFAULT_TZ
+) -> dict:
     """The best members for a task, ranked, each with score, breakdown and reasons in words."""
     task = staff_task(session, scope, task_id)
     # Only members who pass the member-side hard filters are loaded: the ranking is the same
@@ -69,10 +78,9 @@ def candidates_for_task(session, scope: Scope, task_id: int, now: datetime, limi
     loaded = _load_task(session, task, now, tz, eligible_only=True)
     p = loaded.problem
     graph = build_candidates(p)
-    rows = list(graph.rows_of(loaded.task_row[task.id]))[:_limit(limit)]
+    rows = list(graph.rows_of(loaded.task_row[task.id]))[: _limit(limit)]
     items = [_item(loaded, graph.describe(p, r), rank=i + 1) for i, r in enumerate(rows)]
-    return {"task_id": task.id, "open_slots": int(p.tasks.slots[0]), "considered": loaded.considered,
-            "items": items}
+    return {"task_id": task.id, "open_slots": int(p.tasks.slots[0]), "considered": loaded.considered, "items": items}
 
 
 def why_not(session, scope: Scope, task_id: int, member_id: int, now: datetime, *, tz: ZoneInfo = DEFAULT_TZ) -> dict:
@@ -84,12 +92,21 @@ def why_not(session, scope: Scope, task_id: int, member_id: int, now: datetime, 
     member = session.scalar(select(Member).where(Member.id == member_id, member_visibility(scope)))
     if member is None:
         raise NotFound("成员不存在")
-    held = session.scalar(select(Claim.status).where(Claim.task_id == task.id, Claim.member_id == member_id,
-                                                     Claim.status.in_(LIVE_CLAIM)))
+    held = session.scalar(
+        select(Claim.status).where(Claim.task_id == task.id, Claim.member_id == member_id, Claim.status.in_(LIVE_CLAIM))
+    )
     base = {"task_id": task.id, "member_id": member.id, "name": member.name, "claim": held}
     if not member.active:
-        return base | {"eligible": False, "excluded": INACTIVE, "score": None, "breakdown": {}, "reasons": [],
-                       "text": {"zh": "", "en": ""}, "rank": None, "invitation": None}
+        return base | {
+            "eligible": False,
+            "excluded": INACTIVE,
+            "score": None,
+            "breakdown": {},
+            "reasons": [],
+            "text": {"zh": "", "en": ""},
+            "rank": None,
+            "invitation": None,
+        }
     loaded = _load_task(session, task, now, tz, extra=(member.id,))
     p = loaded.problem
     m, t = loaded.member_row[member.id], loaded.task_row[task.id]
@@ -110,15 +127,23 @@ def _member_reach(session, member_id: int) -> tuple[list[int], list[str]]:
     the communities they belong to (for tasks open to everyone)."""
     from ..registration.models import Registration
 
-    communities = sorted(set(session.scalars(select(Registration.community_id).where(
-        Registration.member_id == member_id, Registration.status == "approved"))))
+    communities = sorted(
+        set(
+            session.scalars(
+                select(Registration.community_id).where(
+                    Registration.member_id == member_id, Registration.status == "approved"
+                )
+            )
+        )
+    )
     member = session.get(Member, member_id)
     paths = set(session.scalars(select(Area.path).where(Area.id.in_(communities or [-1]))))
     if member is not None and member.home_building is not None:
         parts = member.home_building.path.strip("/").split("/")
         kinds = dict(session.execute(select(Area.id, Area.kind).where(Area.id.in_([int(x) for x in parts]))).all())
-        paths.update("/" + "/".join(parts[:i + 1]) + "/" for i, x in enumerate(parts)
-                     if kinds.get(int(x)) == "community")
+        paths.update(
+            "/" + "/".join(parts[: i + 1]) + "/" for i, x in enumerate(parts) if kinds.get(int(x)) == "community"
+        )
     circle = sorted({"/" + "/".join(p.strip("/").split("/")[:-1]) + "/" for p in paths if p.count("/") > 2})
     return communities, circle
 
@@ -126,9 +151,16 @@ def _member_reach(session, member_id: int) -> tuple[list[int], list[str]]:
 def recommend_for(session, member_id: int, now: datetime, limit: int, tz: ZoneInfo) -> list[tuple[Task, dict]]:
     """(task, explained suggestion) pairs, best first, of open tasks this member could take."""
     communities, circle = _member_reach(session, member_id)
-    loaded = load(session, TaskFilter(community_ids=tuple(communities), everyone_in=tuple(circle),
-                                      invited_member=member_id, starts_after=now),
-                  now=now, tz=tz, members=[member_id], reserve_pending=False)
+    loaded = load(
+        session,
+        TaskFilter(
+            community_ids=tuple(communities), everyone_in=tuple(circle), invited_member=member_id, starts_after=now
+        ),
+        now=now,
+        tz=tz,
+        members=[member_id],
+        reserve_pending=False,
+    )
     if member_id not in loaded.member_row or not loaded.tasks:
         return []
     p = loaded.problem
@@ -138,8 +170,9 @@ def recommend_for(session, member_id: int, now: datetime, limit: int, tz: ZoneIn
     return [(tasks[s.task_id], s.as_dict()) for s in picks if s.task_id in tasks]
 
 
-def recommended_tasks(session, scope: Scope, member_id: int, now: datetime, limit: int = 10, *,
-                      tz: ZoneInfo = DEFAULT_TZ) -> list[tuple[Task, dict]]:
+def recommended_tasks(
+    session, scope: Scope, member_id: int, now: datetime, limit: int = 10, *, tz: ZoneInfo = DEFAULT_TZ
+) -> list[tuple[Task, dict]]:
     """Tasks ranked for a member: the member themselves, or staff who may see the member."""
     from ..people.service import get_member
 
@@ -148,6 +181,7 @@ def recommended_tasks(session, scope: Scope, member_id: int, now: datetime, limi
 
 
 # --- dispatch (派单) ---------------------------------------------------------------------------
+
 
 @dataclass
 class DispatchPlan:
@@ -167,11 +201,23 @@ class DispatchPlan:
     skipped: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"area_id": self.area.id, "area_name": self.area.name, "from": self.start, "to": self.end,
-                "solver": self.solver, "note": self.note, "tasks": self.tasks, "slots": self.slots,
-                "filled": self.filled, "score": round(self.score, 3), "assignments": self.assignments,
-                "unfilled": self.unfilled, "dispatch_id": self.dispatch_id,
-                "invitation_ids": [i.id for i in self.invitations], "skipped": self.skipped}
+        return {
+            "area_id": self.area.id,
+            "area_name": self.area.name,
+            "from": self.start,
+            "to": self.end,
+            "solver": self.solver,
+            "note": self.note,
+            "tasks": self.tasks,
+            "slots": self.slots,
+            "filled": self.filled,
+            "score": round(self.score, 3),
+            "assignments": self.assignments,
+            "unfilled": self.unfilled,
+            "dispatch_id": self.dispatch_id,
+            "invitation_ids": [i.id for i in self.invitations],
+            "skipped": self.skipped,
+        }
 
 
 def _dispatch_area(session, scope: Scope, area_id: int) -> Area:
@@ -183,9 +229,18 @@ def _dispatch_area(session, scope: Scope, area_id: int) -> Area:
     return area
 
 
-def preview_dispatch(session, scope: Scope, area_id: int, start: datetime, end: datetime, now: datetime, *,
-                     tz: ZoneInfo = DEFAULT_TZ, method: str = "exact",
-                     settings: DispatchSettings = DispatchSettings()) -> DispatchPlan:
+def preview_dispatch(
+    session,
+    scope: Scope,
+    area_id: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    tz: ZoneInfo = DEFAULT_TZ,
+    method: str = "exact",
+    settings: DispatchSettings = DispatchSettings(),
+) -> DispatchPlan:
     """Who would be invited to the open slots of the area's tasks starting in [start, end), why,
     and what stays empty and why. Nothing is written."""
     area = _dispatch_area(session, scope, area_id)
@@ -214,35 +269,84 @@ def preview_dispatch(session, scope: Scope, area_id: int, start: datetime, end: 
     for u in result.unfilled(p):
         t = info[u["task_id"]]
         unfilled.append(u | {"task_title": t.title, "starts_at": t.starts_at})
-    return DispatchPlan(area=area, start=start, end=end, solver=result.solver, note=result.note,
-                        tasks=len(loaded.tasks), slots=result.slots, filled=result.filled, score=result.total_score,
-                        assignments=assignments, unfilled=unfilled)
+    return DispatchPlan(
+        area=area,
+        start=start,
+        end=end,
+        solver=result.solver,
+        note=result.note,
+        tasks=len(loaded.tasks),
+        slots=result.slots,
+        filled=result.filled,
+        score=result.total_score,
+        assignments=assignments,
+        unfilled=unfilled,
+    )
 
 
-def send_dispatch(session, scope: Scope, area_id: int, start: datetime, end: datetime, now: datetime, *,
-                  tz: ZoneInfo = DEFAULT_TZ, method: str = "exact", hours: int | None = None,
-                  settings: DispatchSettings = DispatchSettings()) -> DispatchPlan:
+def send_dispatch(
+    session,
+    scope: Scope,
+    area_id: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    tz: ZoneInfo = DEFAULT_TZ,
+    method: str = "exact",
+    hours: int | None = None,
+    settings: DispatchSettings = DispatchSettings(),
+) -> DispatchPlan:
     """Run the dispatch afresh and turn its assignments into invitations (with a deadline)."""
     from .invitations import create_invitation
 
     plan = preview_dispatch(session, scope, area_id, start, end, now, tz=tz, method=method, settings=settings)
-    run = DispatchRun(area_id=plan.area.id, window_start=plan.start, window_end=plan.end, solver=plan.solver,
-                      note=plan.note, slots=plan.slots, filled=plan.filled, total_score=plan.score,
-                      unfilled=[_jsonable(u) for u in plan.unfilled], created_by_id=scope.account_id, created_at=now)
+    run = DispatchRun(
+        area_id=plan.area.id,
+        window_start=plan.start,
+        window_end=plan.end,
+        solver=plan.solver,
+        note=plan.note,
+        slots=plan.slots,
+        filled=plan.filled,
+        total_score=plan.score,
+        unfilled=[_jsonable(u) for u in plan.unfilled],
+        created_by_id=scope.account_id,
+        created_at=now,
+    )
     session.add(run)
     session.flush()
     plan.dispatch_id = run.id
     for a in plan.assignments:
         task = session.get(Task, a["task_id"])
-        invitation, problem = create_invitation(session, task, a["member_id"], now, score=a["score"],
-                                                reason=a["text"]["zh"], dispatch_id=run.id,
-                                                created_by_id=scope.account_id, hours=hours, raise_conflict=False)
+        invitation, problem = create_invitation(
+            session,
+            task,
+            a["member_id"],
+            now,
+            score=a["score"],
+            reason=a["text"]["zh"],
+            dispatch_id=run.id,
+            created_by_id=scope.account_id,
+            hours=hours,
+            raise_conflict=False,
+        )
         if invitation is None:
             plan.skipped.append({"task_id": task.id, "member_id": a["member_id"], "reason": problem})
         else:
             plan.invitations.append(invitation)
-    record(session, scope.account_id, "dispatch.send", "dispatch_run", run.id, plan.area.path,
-           solver=plan.solver, filled=plan.filled, slots=plan.slots, invitations=len(plan.invitations))
+    record(
+        session,
+        scope.account_id,
+        "dispatch.send",
+        "dispatch_run",
+        run.id,
+        plan.area.path,
+        solver=plan.solver,
+        filled=plan.filled,
+        slots=plan.slots,
+        invitations=len(plan.invitations),
+    )
     return plan
 
 
@@ -250,5 +354,13 @@ def _jsonable(d: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in d.items()}
 
 
-__all__ = ["DispatchPlan", "candidates_for_task", "preview_dispatch", "recommend_for", "recommended_tasks",
-           "send_dispatch", "staff_task", "why_not"]
+__all__ = [
+    "DispatchPlan",
+    "candidates_for_task",
+    "preview_dispatch",
+    "recommend_for",
+    "recommended_tasks",
+    "send_dispatch",
+    "staff_task",
+    "why_not",
+]

@@ -16,6 +16,7 @@ midnight (or Sunday night into Monday) is measured exactly: the covered minutes 
 Windows and tasks on the quarter-hour grid (the usual case) take a faster, equally
 exact route: 15 × the quarter-hour bits the two have in common.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
@@ -164,8 +165,11 @@ class WeeklyAvailability:
         last = local_e // QUARTER
         self.quarters = self._quarter_bits(first, last)
         # Quarter hours with any free minute: 15 × shared bits bounds coverage from above.
-        self.quarters_any = (self.quarters if self.quarter_exact.all()
-                             else self._quarter_bits(local_s // QUARTER, -(-local_e // QUARTER)))
+        self.quarters_any = (
+            self.quarters
+            if self.quarter_exact.all()
+            else self._quarter_bits(local_s // QUARTER, -(-local_e // QUARTER))
+        )
 
     @cached_property
     def hours(self) -> np.ndarray:
@@ -177,8 +181,12 @@ class WeeklyAvailability:
         repeat = QUARTER_WORDS * QWORD - QUARTERS  # the week's start, again after its end
         wrap = first < repeat
         return _runs_to_bits(
-            np.concatenate((self.g_owner, self.g_owner[wrap])), np.concatenate((first, first[wrap] + QUARTERS)),
-            np.concatenate((last, np.minimum(last[wrap], repeat) + QUARTERS)), self.n, QUARTER_WORDS * QWORD)
+            np.concatenate((self.g_owner, self.g_owner[wrap])),
+            np.concatenate((first, first[wrap] + QUARTERS)),
+            np.concatenate((last, np.minimum(last[wrap], repeat) + QUARTERS)),
+            self.n,
+            QUARTER_WORDS * QWORD,
+        )
 
     def cumulative(self, member: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Free minutes of each member in ``[0, x)`` of the week, ``0 <= x <= WEEK``."""

@@ -5,10 +5,11 @@ takes (acceptance, a task or a transfer, resolution, a rating or the 7-day auto 
 督办 when a limit runs out) and stopped at ``now``, so the history, the due times and
 the figures on the public page agree with each other. Rows go in with bulk inserts.
 """
+
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
@@ -25,35 +26,63 @@ DAYS_OF_HISTORY = 180
 FIRST_COMMUNITY_NEEDS = 300
 OTHER_COMMUNITY_NEEDS = (3, 9)
 
-DEPARTMENTS = (("城管", 3), ("公安", 2), ("市场监管", 5), ("住建", 7), ("物业", 3), ("供电公司", 2),
-               ("水务公司", 3), ("燃气公司", 1))
+DEPARTMENTS = (
+    ("城管", 3),
+    ("公安", 2),
+    ("市场监管", 5),
+    ("住建", 7),
+    ("物业", 3),
+    ("供电公司", 2),
+    ("水务公司", 3),
+    ("燃气公司", 1),
+)
 
 # category: [(description, result)], and the departments a community would call on.
 STORIES = {
-    "caring_help": [("独居老人行动不便，希望有人每周上门探望", "已安排志愿者结对，每周二上门探望"),
-                    ("卧床老人需要代购药品和日用品", "志愿者已代购送达，并约定每周代购一次"),
-                    ("困难家庭孩子希望有一个新书包（微心愿）", "微心愿已认领，书包已送到孩子手中")],
-    "everyday_help": [("楼道灯坏了，晚上上下楼看不见", "已更换楼道灯泡并检查线路"),
-                      ("家里水龙头漏水，老人自己修不了", "志愿者上门更换了水龙头阀芯"),
-                      ("想请人帮忙办理医保异地备案", "已协助在线办理，备案成功"),
-                      ("老人想理发但出门不方便", "义务理发志愿者已上门服务")],
-    "environment": [("楼道堆放杂物，存在消防隐患", "已组织清理楼道杂物，张贴提示"),
-                    ("有人私拉电线给电动车充电（飞线充电）", "已拆除飞线，引导到集中充电桩充电"),
-                    ("小区绿地被毁种菜", "已恢复绿地并与居民沟通"),
-                    ("垃圾分类点周边脏乱，异味大", "已清洗垃圾分类点，增加清运频次")],
-    "civility": [("小区门口车辆乱停，堵塞消防通道", "已联合物业施划停车位并劝导"),
-                 ("路口早高峰行人闯红灯多", "已安排志愿者早高峰文明劝导")],
-    "mediation": [("楼上漏水到楼下，邻居之间有矛盾", "经调解双方达成维修协议"),
-                  ("业主与物业就停车费有争议", "已组织三方协商，达成一致")],
-    "safety": [("楼道内闻到燃气味", "燃气公司已上门检修，排除隐患"),
-               ("小区监控损坏，夜里有人翻墙", "已修复监控并加强夜间巡逻"),
-               ("雨季地下车库容易积水", "已清理排水沟并备好沙袋")],
-    "outreach": [("老人想了解新的养老保险政策", "已上门宣讲并发放政策明白纸"),
-                 ("居民咨询租房合同纠纷的法律问题", "已联系法律顾问提供咨询")],
+    "caring_help": [
+        ("独居老人行动不便，希望有人每周上门探望", "已安排志愿者结对，每周二上门探望"),
+        ("卧床老人需要代购药品和日用品", "志愿者已代购送达，并约定每周代购一次"),
+        ("困难家庭孩子希望有一个新书包（微心愿）", "微心愿已认领，书包已送到孩子手中"),
+    ],
+    "everyday_help": [
+        ("楼道灯坏了，晚上上下楼看不见", "已更换楼道灯泡并检查线路"),
+        ("家里水龙头漏水，老人自己修不了", "志愿者上门更换了水龙头阀芯"),
+        ("想请人帮忙办理医保异地备案", "已协助在线办理，备案成功"),
+        ("老人想理发但出门不方便", "义务理发志愿者已上门服务"),
+    ],
+    "environment": [
+        ("楼道堆放杂物，存在消防隐患", "已组织清理楼道杂物，张贴提示"),
+        ("有人私拉电线给电动车充电（飞线充电）", "已拆除飞线，引导到集中充电桩充电"),
+        ("小区绿地被毁种菜", "已恢复绿地并与居民沟通"),
+        ("垃圾分类点周边脏乱，异味大", "已清洗垃圾分类点，增加清运频次"),
+    ],
+    "civility": [
+        ("小区门口车辆乱停，堵塞消防通道", "已联合物业施划停车位并劝导"),
+        ("路口早高峰行人闯红灯多", "已安排志愿者早高峰文明劝导"),
+    ],
+    "mediation": [
+        ("楼上漏水到楼下，邻居之间有矛盾", "经调解双方达成维修协议"),
+        ("业主与物业就停车费有争议", "已组织三方协商，达成一致"),
+    ],
+    "safety": [
+        ("楼道内闻到燃气味", "燃气公司已上门检修，排除隐患"),
+        ("小区监控损坏，夜里有人翻墙", "已修复监控并加强夜间巡逻"),
+        ("雨季地下车库容易积水", "已清理排水沟并备好沙袋"),
+    ],
+    "outreach": [
+        ("老人想了解新的养老保险政策", "已上门宣讲并发放政策明白纸"),
+        ("居民咨询租房合同纠纷的法律问题", "已联系法律顾问提供咨询"),
+    ],
 }
-CALLS_ON = {"environment": ("城管", "物业"), "civility": ("城管", "公安"), "safety": ("燃气公司", "公安", "供电公司"),
-            "mediation": ("物业", "市场监管"), "everyday_help": ("物业", "水务公司"), "caring_help": (),
-            "outreach": ()}
+CALLS_ON = {
+    "environment": ("城管", "物业"),
+    "civility": ("城管", "公安"),
+    "safety": ("燃气公司", "公安", "供电公司"),
+    "mediation": ("物业", "市场监管"),
+    "everyday_help": ("物业", "水务公司"),
+    "caring_help": (),
+    "outreach": (),
+}
 REJECTIONS = ("属于私人房屋装修，不在社区服务范围", "已由12345热线受理，请勿重复反映", "涉及诉讼，请通过司法途径解决")
 COMMENTS = ("", "", "很满意，谢谢", "处理及时", "志愿者很耐心", "希望以后保持", "速度有点慢", "还没完全解决")
 GROUPS = (None, None, None, None, "ordinary", "ordinary", "special", "hardship", "key", "volunteer")
@@ -83,8 +112,16 @@ class _Story:
         self.event(row["created_at"], "submitted", "submitted", row["created_by_id"], "")
 
     def event(self, at, action, to, actor, note):
-        self.events.append({"at": at, "action": action, "from_status": None if action == "submitted" else self.row["status"],
-                            "to_status": to, "actor_id": actor, "note": note})
+        self.events.append(
+            {
+                "at": at,
+                "action": action,
+                "from_status": None if action == "submitted" else self.row["status"],
+                "to_status": to,
+                "actor_id": actor,
+                "note": note,
+            }
+        )
         self.row["status"] = to
         self.row["updated_at"] = at
 
@@ -102,15 +139,30 @@ class _Story:
                 break
             area_id = self.ancestors[-1 - level]
             people = self.recipients.get(area_id, [])
-            self.escalations.append({"level": level, "area_id": area_id, "due_at": row["due_at"],
-                                     "notified": len(people), "at": at})
-            self.events.append({"at": at, "action": "escalated", "from_status": row["status"],
-                                "to_status": row["status"], "actor_id": None,
-                                "note": f"超期督办：{self.area_names.get(area_id, '')}（第 {level} 级）"})
+            self.escalations.append(
+                {"level": level, "area_id": area_id, "due_at": row["due_at"], "notified": len(people), "at": at}
+            )
+            self.events.append(
+                {
+                    "at": at,
+                    "action": "escalated",
+                    "from_status": row["status"],
+                    "to_status": row["status"],
+                    "actor_id": None,
+                    "note": f"超期督办：{self.area_names.get(area_id, '')}（第 {level} 级）",
+                }
+            )
             for account_id in people:
-                self.notes.append({"account_id": account_id, "kind": "need.escalated",
-                                   "title": "督办：诉求 #{id} 已超期", "body": row["description"][:80],
-                                   "created_at": at, "read_at": at + timedelta(hours=2) if at < self.now - timedelta(days=3) else None})
+                self.notes.append(
+                    {
+                        "account_id": account_id,
+                        "kind": "need.escalated",
+                        "title": "督办：诉求 #{id} 已超期",
+                        "body": row["description"][:80],
+                        "created_at": at,
+                        "read_at": at + timedelta(hours=2) if at < self.now - timedelta(days=3) else None,
+                    }
+                )
             row["escalation_level"] = level
 
     def step(self, at, action, to, actor, note="", **changes) -> bool:
@@ -125,24 +177,36 @@ class _Story:
 
 def build_needs(session, rng: random.Random, city: dict, now: datetime | None = None) -> None:
     ensure_default_catalogue(session)
-    now = now or datetime.now(timezone.utc)
-    department_ids = dict(zip(
-        [name for name, _days in DEPARTMENTS],
-        session.scalars(insert(Department).returning(Department.id, sort_by_parameter_order=True),
-                        [{"name": name, "due_days": days, "contact": "", "active": True, "created_at": now}
-                         for name, days in DEPARTMENTS])))
+    now = now or datetime.now(UTC)
+    department_ids = dict(
+        zip(
+            [name for name, _days in DEPARTMENTS],
+            session.scalars(
+                insert(Department).returning(Department.id, sort_by_parameter_order=True),
+                [
+                    {"name": name, "due_days": days, "contact": "", "active": True, "created_at": now}
+                    for name, days in DEPARTMENTS
+                ],
+            ),
+        )
+    )
     department_days = dict(DEPARTMENTS)
     # 光明街道 gives ordinary needs five days instead of seven.
     first_street = city["places"]["streets"][0]
     session.add(NeedPolicy(area_id=first_street["id"], normal_hours=120, updated_at=now))
     session.flush()
 
-    phones = {p: i for p, i in session.execute(select(Account.phone, Account.id).where(Account.phone.like("1380000000%")))}
+    phones = {
+        p: i for p, i in session.execute(select(Account.phone, Account.id).where(Account.phone.like("1380000000%")))
+    }
     city_admin, street_admin = phones.get("13800000001"), phones.get("13800000002")
     community_admin, grid_worker = phones.get("13800000003"), phones.get("13800000004")
     recipients: dict = {}
-    for area_id, account_id in session.execute(select(RoleGrant.area_id, RoleGrant.account_id).where(
-            RoleGrant.revoked_at.is_(None), RoleGrant.role.in_(("community_admin", "street_admin", "city_admin")))):
+    for area_id, account_id in session.execute(
+        select(RoleGrant.area_id, RoleGrant.account_id).where(
+            RoleGrant.revoked_at.is_(None), RoleGrant.role.in_(("community_admin", "street_admin", "city_admin"))
+        )
+    ):
         recipients.setdefault(area_id, []).append(account_id)
     places = city["places"]
     area_names = {area["id"]: area["name"] for area in places["streets"] + places["districts"]}
@@ -157,24 +221,40 @@ def build_needs(session, rng: random.Random, city: dict, now: datetime | None = 
         count = FIRST_COMMUNITY_NEEDS if community is first else rng.randint(*OTHER_COMMUNITY_NEEDS)
         in_first_street = community["path"].startswith(first_street["path"])
         limits = dict(DEFAULT_HOURS, normal=120) if in_first_street else dict(DEFAULT_HOURS)
-        owners = ([community_admin] * 3 + [grid_worker]) if community is first else (
-            [street_admin] if in_first_street else [city_admin])
+        owners = (
+            ([community_admin] * 3 + [grid_worker])
+            if community is first
+            else ([street_admin] if in_first_street else [city_admin])
+        )
         for _ in range(count):
-            stories.append(_play(rng, now, community, by_community.get(community["id"], []), limits, owners,
-                                 grid_worker if community is first else None, department_ids, department_days,
-                                 recipients, area_names, codes))
+            stories.append(
+                _play(
+                    rng,
+                    now,
+                    community,
+                    by_community.get(community["id"], []),
+                    limits,
+                    owners,
+                    grid_worker if community is first else None,
+                    department_ids,
+                    department_days,
+                    recipients,
+                    area_names,
+                    codes,
+                )
+            )
 
-    ids = list(session.scalars(insert(Need).returning(Need.id, sort_by_parameter_order=True),
-                               [s.row for s in stories]))
+    ids = list(session.scalars(insert(Need).returning(Need.id, sort_by_parameter_order=True), [s.row for s in stories]))
     events, escalations, notes = [], [], []
     for need_id, story in zip(ids, stories):
         events += [dict(e, need_id=need_id) for e in story.events]
         escalations += [dict(e, need_id=need_id) for e in story.escalations]
-        notes += [dict(n, title=n["title"].replace("{id}", str(need_id)), link=f"/staff/needs/{need_id}")
-                  for n in story.notes]
+        notes += [
+            dict(n, title=n["title"].replace("{id}", str(need_id)), link=f"/staff/needs/{need_id}") for n in story.notes
+        ]
     events.sort(key=lambda e: (e["need_id"], e["at"]))
     for i in range(0, len(events), 5000):
-        session.execute(insert(NeedEvent), events[i:i + 5000])
+        session.execute(insert(NeedEvent), events[i : i + 5000])
     if escalations:
         session.execute(insert(NeedEscalation), escalations)
     if notes:
@@ -189,34 +269,69 @@ def _code(rng, codes: set[str]) -> str:
             return code
 
 
-def _play(rng, now, community, places, limits, owners, grid_worker, department_ids, department_days, recipients,
-          area_names, codes) -> _Story:
+def _play(
+    rng,
+    now,
+    community,
+    places,
+    limits,
+    owners,
+    grid_worker,
+    department_ids,
+    department_days,
+    recipients,
+    area_names,
+    codes,
+) -> _Story:
     category = rng.choice(list(STORIES))
     description, result = rng.choice(STORIES[category])
     place = rng.choice(places) if places and rng.random() < 0.95 else None
     # A fifth arrived in the last two weeks, so the queue has work in every state.
     days = 14 if rng.random() < 0.2 else DAYS_OF_HISTORY
     local = (now - timedelta(minutes=rng.randrange(days * 24 * 60))).astimezone(TZ)
-    created = local.replace(hour=rng.randint(8, 21)).astimezone(timezone.utc)
+    created = local.replace(hour=rng.randint(8, 21)).astimezone(UTC)
     if created >= now:
         created = now - timedelta(minutes=rng.randint(5, 120))
     urgency = "urgent" if rng.random() < 0.15 else "normal"
     owner = rng.choice(owners)
-    channel = rng.choice(("resident", "resident", "door_to_door", "staff")) if grid_worker else rng.choice(
-        ("resident", "resident", "resident", "staff"))
+    channel = (
+        rng.choice(("resident", "resident", "door_to_door", "staff"))
+        if grid_worker
+        else rng.choice(("resident", "resident", "resident", "staff"))
+    )
     created_by = {"resident": None, "door_to_door": grid_worker, "staff": owner}[channel]
     span = timedelta(hours=limits[urgency])
     row = {
-        "tracking_code": _code(rng, codes), "channel": channel, "status": "submitted",
-        "community_id": community["id"], "place_id": place["id"] if place else None,
-        "place_path": place["path"] if place else community["path"], "category": category,
-        "description": description, "resident_name": rng.choice(SURNAMES) + rng.choice(GIVEN),
-        "resident_phone": None if channel == "door_to_door" and rng.random() < 0.3 else
-        f"1{rng.choice('35789')}{rng.randint(100000000, 999999999)}",
-        "photo": None, "urgency": urgency, "beneficiary_group": rng.choice(GROUPS), "created_by_id": created_by,
-        "owner_id": None, "department_id": None, "due_at": created + span, "clock_started_at": created,
-        "escalation_level": 0, "reject_reason": None, "result": None, "rating": None, "rating_comment": None,
-        "created_at": created, "accepted_at": None, "resolved_at": None, "closed_at": None, "updated_at": created,
+        "tracking_code": _code(rng, codes),
+        "channel": channel,
+        "status": "submitted",
+        "community_id": community["id"],
+        "place_id": place["id"] if place else None,
+        "place_path": place["path"] if place else community["path"],
+        "category": category,
+        "description": description,
+        "resident_name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+        "resident_phone": None
+        if channel == "door_to_door" and rng.random() < 0.3
+        else f"1{rng.choice('35789')}{rng.randint(100000000, 999999999)}",
+        "photo": None,
+        "urgency": urgency,
+        "beneficiary_group": rng.choice(GROUPS),
+        "created_by_id": created_by,
+        "owner_id": None,
+        "department_id": None,
+        "due_at": created + span,
+        "clock_started_at": created,
+        "escalation_level": 0,
+        "reject_reason": None,
+        "result": None,
+        "rating": None,
+        "rating_comment": None,
+        "created_at": created,
+        "accepted_at": None,
+        "resolved_at": None,
+        "closed_at": None,
+        "updated_at": created,
     }
     story = _Story(rng, now, row, community["path"], recipients, area_names)
     _lifecycle(story, rng, now, category, result, owner, span, department_ids, department_days)
@@ -242,8 +357,20 @@ def _lifecycle(story, rng, now, category, result, owner, span, department_ids, d
         t += _hours(rng, 1, 24)
         due = t + timedelta(days=department_days[name])
         note = f"转交{name}办理，限 {due.astimezone(TZ).strftime('%Y-%m-%d %H:%M')} 前办结"
-        if not story.step(t, "transferred", "transferred", owner, note, department_id=department_ids[name],
-                          clock_started_at=t, due_at=due, escalation_level=0) or stalled:
+        if (
+            not story.step(
+                t,
+                "transferred",
+                "transferred",
+                owner,
+                note,
+                department_id=department_ids[name],
+                clock_started_at=t,
+                due_at=due,
+                escalation_level=0,
+            )
+            or stalled
+        ):
             return
     elif stalled and rng.random() < 0.3:
         return  # accepted, no task yet
@@ -267,8 +394,19 @@ def _lifecycle(story, rng, now, category, result, owner, span, department_ids, d
         if stars > 2:
             story.step(t, "rated", "closed", None, note, rating=stars, rating_comment=comment, closed_at=t)
             return
-        if not story.step(t, "reopened", "accepted", None, note, rating=stars, rating_comment=comment,
-                          resolved_at=None, clock_started_at=t, due_at=t + span, escalation_level=0):
+        if not story.step(
+            t,
+            "reopened",
+            "accepted",
+            None,
+            note,
+            rating=stars,
+            rating_comment=comment,
+            resolved_at=None,
+            clock_started_at=t,
+            due_at=t + span,
+            escalation_level=0,
+        ):
             return
         t += _hours(rng, 2, 24)
         if not story.step(t, "started", "in_progress", owner, "已派志愿者办理"):
@@ -279,5 +417,6 @@ def _lifecycle(story, rng, now, category, result, owner, span, department_ids, d
 
 
 def _resolve(story, t, owner, result) -> bool:
-    return story.step(t, "resolved", "resolved", owner, result, result=result, resolved_at=t,
-                      rating=None, rating_comment=None)
+    return story.step(
+        t, "resolved", "resolved", owner, result, result=result, resolved_at=t, rating=None, rating_comment=None
+    )

@@ -1,9 +1,20 @@
 """Residents' needs (诉求), their history, the departments they are handed to, and time-limit policies."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import PathString, UTCDateTime, db, utcnow
@@ -21,8 +32,18 @@ FINISHED = ("resolved", "closed")
 URGENCIES = ("normal", "urgent")
 # 居民自报 / 敲门问需 (grid worker, building leader) / 社区录入.
 CHANNELS = ("resident", "door_to_door", "staff")
-EVENT_ACTIONS = ("submitted", "accepted", "rejected", "started", "transferred", "resolved", "rated", "reopened",
-                 "closed", "escalated")
+EVENT_ACTIONS = (
+    "submitted",
+    "accepted",
+    "rejected",
+    "started",
+    "transferred",
+    "resolved",
+    "rated",
+    "reopened",
+    "closed",
+    "escalated",
+)
 
 
 def _in(values) -> str:
@@ -73,8 +94,10 @@ class Need(db.Model):
         CheckConstraint(f"status IN {_in(STATUSES)}", name="status"),
         CheckConstraint(f"urgency IN {_in(URGENCIES)}", name="urgency"),
         CheckConstraint(f"channel IN {_in(CHANNELS)}", name="channel"),
-        CheckConstraint("beneficiary_group IS NULL OR beneficiary_group IN "
-                        "('special','hardship','key','volunteer','ordinary')", name="beneficiary_group"),
+        CheckConstraint(
+            "beneficiary_group IS NULL OR beneficiary_group IN ('special','hardship','key','volunteer','ordinary')",
+            name="beneficiary_group",
+        ),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
         # The queue and the overdue job both read open needs by due time.
         Index("ix_needs_status_due", "status", "due_at"),
@@ -126,7 +149,8 @@ class Need(db.Model):
     created_by: Mapped[Account | None] = relationship(foreign_keys=[created_by_id])
     department: Mapped[Department | None] = relationship()
     events: Mapped[list[NeedEvent]] = relationship(
-        back_populates="need", order_by="(NeedEvent.at, NeedEvent.id)", cascade="all, delete-orphan")
+        back_populates="need", order_by="(NeedEvent.at, NeedEvent.id)", cascade="all, delete-orphan"
+    )
 
     def is_overdue(self, now: datetime) -> bool:
         return self.status in OPEN_STATUSES and self.due_at < now

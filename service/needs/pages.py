@@ -1,5 +1,6 @@
 """Need pages: the resident's form and tracking page, the staff queue and detail, 敲门问需 entry,
 and the public disclosure (结果公示) per community and street."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -31,18 +32,35 @@ from .photos import photo_file
 from .routes import form_limit, now, pages, photo_dir, setting, submitted_phone_key, track_limit
 
 STATUS_LABELS = {
-    "submitted": N_("待受理"), "accepted": N_("已受理"), "rejected": N_("不予受理"), "in_progress": N_("办理中"),
-    "transferred": N_("已转部门"), "resolved": N_("已办结待评价"), "closed": N_("已归档"),
+    "submitted": N_("待受理"),
+    "accepted": N_("已受理"),
+    "rejected": N_("不予受理"),
+    "in_progress": N_("办理中"),
+    "transferred": N_("已转部门"),
+    "resolved": N_("已办结待评价"),
+    "closed": N_("已归档"),
 }
 EVENT_LABELS = {
-    "submitted": N_("提交诉求"), "accepted": N_("受理"), "rejected": N_("不予受理"), "started": N_("派单办理"),
-    "transferred": N_("转单"), "resolved": N_("办结"), "rated": N_("居民评价"), "reopened": N_("重新办理"),
-    "closed": N_("自动归档"), "escalated": N_("督办"),
+    "submitted": N_("提交诉求"),
+    "accepted": N_("受理"),
+    "rejected": N_("不予受理"),
+    "started": N_("派单办理"),
+    "transferred": N_("转单"),
+    "resolved": N_("办结"),
+    "rated": N_("居民评价"),
+    "reopened": N_("重新办理"),
+    "closed": N_("自动归档"),
+    "escalated": N_("督办"),
 }
 URGENCY_LABELS = {"normal": N_("一般"), "urgent": N_("紧急")}
 CHANNEL_LABELS = {"resident": N_("居民自报"), "door_to_door": N_("敲门问需"), "staff": N_("社区录入")}
-GROUP_LABELS = {"special": N_("特殊群体"), "hardship": N_("困难群体"), "key": N_("重点群体"),
-                "volunteer": N_("志愿者"), "ordinary": N_("普通群众")}
+GROUP_LABELS = {
+    "special": N_("特殊群体"),
+    "hardship": N_("困难群体"),
+    "key": N_("重点群体"),
+    "volunteer": N_("志愿者"),
+    "ordinary": N_("普通群众"),
+}
 ACTIONS = ("accept", "reject", "transfer", "resolve", "reopen")
 FORM_EXPIRED = N_("表单已过期，请刷新后重试")
 PLACE_MISMATCH = N_("所选楼栋不在所选小区或网格内")
@@ -74,8 +92,12 @@ def _csrf_ok() -> bool:
 
 def _communities_by_street() -> list[tuple[str, list[Area]]]:
     street = aliased(Area)
-    stmt = (select(Area, street.name).join(street, street.id == Area.parent_id)
-            .where(Area.kind == "community").order_by(street.path, Area.path))
+    stmt = (
+        select(Area, street.name)
+        .join(street, street.id == Area.parent_id)
+        .where(Area.kind == "community")
+        .order_by(street.path, Area.path)
+    )
     groups: list[tuple[str, list[Area]]] = []
     for community, street_name in db.session.execute(stmt):
         if not groups or groups[-1][0] != street_name:
@@ -107,9 +129,12 @@ def _form_data(community: Area) -> dict:
         if compound is None or building is None or not building.path.startswith(compound.path):
             raise Invalid(service.CHECK_FIELDS, fields={"place_id": [PLACE_MISMATCH]})
     return {
-        "community_id": community.id, "place_id": building_id or compound_id or None,
-        "category": request.form.get("category", ""), "description": request.form.get("description", ""),
-        "resident_name": request.form.get("resident_name", ""), "resident_phone": request.form.get("resident_phone", ""),
+        "community_id": community.id,
+        "place_id": building_id or compound_id or None,
+        "category": request.form.get("category", ""),
+        "description": request.form.get("description", ""),
+        "resident_name": request.form.get("resident_name", ""),
+        "resident_phone": request.form.get("resident_phone", ""),
     }
 
 
@@ -123,6 +148,7 @@ def _uploaded_photo() -> bytes | None:
 
 # --- the resident's door ----------------------------------------------------------------
 
+
 @pages.route("/needs/new", methods=["GET", "POST"])
 @limiter.limit(form_limit, methods=["POST"])
 @limiter.limit(form_limit, methods=["POST"], key_func=submitted_phone_key)
@@ -131,8 +157,9 @@ def new_need():
     community = db.session.get(Area, community_id) if community_id else None
     if community is None or community.kind != "community":
         status = 404 if community_id else 200
-        return render_template("needs/choose_community.html", streets=_communities_by_street(),
-                               missing=bool(community_id)), status
+        return render_template(
+            "needs/choose_community.html", streets=_communities_by_street(), missing=bool(community_id)
+        ), status
     status, errors = 200, {}
     if request.method == "POST":
         if not _csrf_ok():
@@ -140,18 +167,31 @@ def new_need():
             status = 400
         else:
             try:
-                need = service.submit_public(db.session, _form_data(community), now=now(), photo=_uploaded_photo(),
-                                             photo_dir=photo_dir(), max_photo_bytes=setting("NEED_PHOTO_MAX_BYTES"))
+                need = service.submit_public(
+                    db.session,
+                    _form_data(community),
+                    now=now(),
+                    photo=_uploaded_photo(),
+                    photo_dir=photo_dir(),
+                    max_photo_bytes=setting("NEED_PHOTO_MAX_BYTES"),
+                )
             except DomainError as error:
                 db.session.rollback()
-                flash(_(error.message), "error")
+                flash(error.text(), "error")
                 errors, status = error.fields, error.status
             else:
                 db.session.commit()
                 flash(_("提交成功！请记下查询码 %(code)s，凭码查询进度和评价。", code=need.tracking_code), "info")
                 return redirect(url_for("needs_pages.track", code=need.tracking_code), 303)
-    return render_template("needs/form.html", community=community, staff=False, errors=errors, values=request.form,
-                           categories=list_catalogue(db.session), **_picker(community)), status
+    return render_template(
+        "needs/form.html",
+        community=community,
+        staff=False,
+        errors=errors,
+        values=request.form,
+        categories=list_catalogue(db.session),
+        **_picker(community),
+    ), status
 
 
 @pages.get("/needs/track")
@@ -166,7 +206,7 @@ def _track_page(code: str, status: int = 200):
     try:
         need = service.get_by_code(db.session, code)
     except NotFound as error:
-        flash(_(error.message), "error")
+        flash(error.text(), "error")
         return render_template("needs/track.html", view=None, code=code[:20]), 404
     return render_template("needs/track.html", view=service.tracking_view(need), code=need.tracking_code), status
 
@@ -185,11 +225,16 @@ def feedback(code: str):
         return _track_page(code, 400)
     try:
         need = service.get_by_code(db.session, code)
-        service.give_feedback(db.session, need, stars=request.form.get("stars", type=int) or 0,
-                              comment=request.form.get("comment", "")[:500], now=now())
+        service.give_feedback(
+            db.session,
+            need,
+            stars=request.form.get("stars", type=int) or 0,
+            comment=request.form.get("comment", "")[:500],
+            now=now(),
+        )
     except DomainError as error:
         db.session.rollback()
-        flash(_(error.message), "error")
+        flash(error.text(), "error")
         return _track_page(code, error.status)
     db.session.commit()
     flash(_("感谢您的评价") if need.status == "closed" else _("感谢您的评价，诉求已退回重新办理"), "info")
@@ -197,6 +242,7 @@ def feedback(code: str):
 
 
 # --- public disclosure (结果公示) -----------------------------------------------------------
+
 
 @pages.get("/needs/public")
 def public_index():
@@ -210,6 +256,7 @@ def public_area(area_id: int):
 
 
 # --- staff ---------------------------------------------------------------------------------
+
 
 def _staff_scope():
     scope = current_scope()
@@ -240,17 +287,30 @@ def queue():
     overdue = True if request.args.get("overdue") == "1" else None
     stmt = service.list_needs(scope, now=now(), status=status, area_path=area_path, overdue=overdue)
     result = paginate(db.session, stmt, _page_number(), 20)
-    return render_template("needs/queue.html", result=result, status=status or "", area_id=area_id or "",
-                           overdue=overdue, communities=_staff_communities(scope), statuses=STATUSES, now=now())
+    return render_template(
+        "needs/queue.html",
+        result=result,
+        status=status or "",
+        area_id=area_id or "",
+        overdue=overdue,
+        communities=_staff_communities(scope),
+        statuses=STATUSES,
+        now=now(),
+    )
 
 
 def _owners(need) -> list[Account]:
     """Who may be named 首问负责人: staff whose grant covers the need's place."""
     ancestors = [int(p) for p in need.place_path.strip("/").split("/") if p]
-    return list(db.session.scalars(
-        select(Account).join(RoleGrant, RoleGrant.account_id == Account.id)
-        .where(RoleGrant.area_id.in_(ancestors), RoleGrant.revoked_at.is_(None), Account.active.is_(True))
-        .distinct().order_by(Account.id)))
+    return list(
+        db.session.scalars(
+            select(Account)
+            .join(RoleGrant, RoleGrant.account_id == Account.id)
+            .where(RoleGrant.area_id.in_(ancestors), RoleGrant.revoked_at.is_(None), Account.active.is_(True))
+            .distinct()
+            .order_by(Account.id)
+        )
+    )
 
 
 def _task_link(need) -> str | None:
@@ -263,12 +323,18 @@ def _task_link(need) -> str | None:
 def _detail_page(need, status: int = 200):
     scope = current_scope()
     manage = scope.covers(need.place_path, MANAGE)
-    return render_template("needs/detail.html", need=need, now=now(), manage=manage,
-                           may_resolve=manage or need.owner_id == scope.account_id,
-                           departments=service.list_departments(db.session),
-                           owners=_owners(need) if need.status == "submitted" else [],
-                           task_link=_task_link(need) if need.status == "accepted" else None,
-                           beneficiary_groups=BENEFICIARY_GROUPS, urgencies=URGENCIES), status
+    return render_template(
+        "needs/detail.html",
+        need=need,
+        now=now(),
+        manage=manage,
+        may_resolve=manage or need.owner_id == scope.account_id,
+        departments=service.list_departments(db.session),
+        owners=_owners(need) if need.status == "submitted" else [],
+        task_link=_task_link(need) if need.status == "accepted" else None,
+        beneficiary_groups=BENEFICIARY_GROUPS,
+        urgencies=URGENCIES,
+    ), status
 
 
 @pages.get("/staff/needs/<int:need_id>")
@@ -301,8 +367,12 @@ def _action_args(action: str) -> dict:
     if action == "reject":
         return {"reason": form.get("reason", "")[:500]}
     if action == "transfer":
-        return {"department_id": form.get("department_id", type=int) or 0, "due_at": _local_due(form.get("due_on", "")),
-                "note": form.get("note", "")[:500], "tz": app_timezone()}
+        return {
+            "department_id": form.get("department_id", type=int) or 0,
+            "due_at": _local_due(form.get("due_on", "")),
+            "note": form.get("note", "")[:500],
+            "tz": app_timezone(),
+        }
     if action == "resolve":
         return {"result": form.get("result", "")[:1000]}
     return {"reason": form.get("reason", "")[:500]}
@@ -322,7 +392,7 @@ def act(need_id: int, action: str):
         getattr(service, action)(db.session, scope, need, now=now(), **_action_args(action))
     except DomainError as error:
         db.session.rollback()
-        flash(_(error.message), "error")
+        flash(error.text(), "error")
         return _detail_page(service.get_need(db.session, scope, need_id), error.status)
     db.session.commit()
     flash(_("已保存：%(status)s", status=_label(STATUS_LABELS, need.status)), "info")
@@ -361,17 +431,34 @@ def record():
                 data = _form_data(community) | {
                     "urgency": request.form.get("urgency") or "normal",
                     "beneficiary_group": request.form.get("beneficiary_group") or None,
-                    "channel": request.form.get("channel") or "door_to_door"}
-                need = service.record_need(db.session, scope, data, now=now(), photo=_uploaded_photo(),
-                                           photo_dir=photo_dir(), max_photo_bytes=setting("NEED_PHOTO_MAX_BYTES"))
+                    "channel": request.form.get("channel") or "door_to_door",
+                }
+                need = service.record_need(
+                    db.session,
+                    scope,
+                    data,
+                    now=now(),
+                    photo=_uploaded_photo(),
+                    photo_dir=photo_dir(),
+                    max_photo_bytes=setting("NEED_PHOTO_MAX_BYTES"),
+                )
             except DomainError as error:
                 db.session.rollback()
-                flash(_(error.message), "error")
+                flash(error.text(), "error")
                 errors, status = error.fields, error.status
             else:
                 db.session.commit()
                 flash(_("已登记，查询码 %(code)s（请告知居民）", code=need.tracking_code), "info")
                 return redirect(url_for("needs_pages.detail", need_id=need.id), 303)
-    return render_template("needs/form.html", community=community, communities=communities, staff=True,
-                           errors=errors, values=request.form, categories=list_catalogue(db.session),
-                           beneficiary_groups=BENEFICIARY_GROUPS, urgencies=URGENCIES, **_picker(community, scope)), status
+    return render_template(
+        "needs/form.html",
+        community=community,
+        communities=communities,
+        staff=True,
+        errors=errors,
+        values=request.form,
+        categories=list_catalogue(db.session),
+        beneficiary_groups=BENEFICIARY_GROUPS,
+        urgencies=URGENCIES,
+        **_picker(community, scope),
+    ), status

@@ -1,4 +1,5 @@
 """A resident's optional photo: checked by decoding it, stored re-encoded under a random name."""
+
 from __future__ import annotations
 
 import io
@@ -40,8 +41,14 @@ def check_photo(data: bytes, max_bytes: int = MAX_PHOTO_BYTES) -> Photo:
             probe.verify()  # structure and checksums; the probe is unusable afterwards
             image = Image.open(io.BytesIO(data))
             image.load()  # every pixel really decodes (a truncated file fails here)
-    except (UnidentifiedImageError, ValueError, OSError, SyntaxError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (
+        UnidentifiedImageError,
+        ValueError,
+        OSError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
         raise Invalid(NOT_AN_IMAGE, fields={"photo": ["not a JPEG or PNG image"]}) from None
     return Photo(image, FORMATS[image.format])
 

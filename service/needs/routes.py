@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from flask import Blueprint as PageBlueprint
@@ -15,18 +15,35 @@ from ..people.phones import normalise_phone
 from ..places.service import get_area
 from . import service
 from .photos import MAX_PHOTO_BYTES
-from .schemas import (DepartmentCreateSchema, DepartmentQuerySchema, DepartmentSchema, DepartmentUpdateSchema,
-                      NeedAcceptSchema, NeedCreateSchema, NeedDetailSchema, NeedDisclosureSchema, NeedFeedbackSchema,
-                      NeedPolicySchema, NeedPolicyUpdateSchema, NeedPublicQuerySchema, NeedQuerySchema,
-                      NeedReceiptSchema, NeedRejectSchema, NeedReopenSchema, NeedResolveSchema, NeedStaffSchema,
-                      NeedTrackingSchema, NeedTransferSchema)
+from .schemas import (
+    DepartmentCreateSchema,
+    DepartmentQuerySchema,
+    DepartmentSchema,
+    DepartmentUpdateSchema,
+    NeedAcceptSchema,
+    NeedCreateSchema,
+    NeedDetailSchema,
+    NeedDisclosureSchema,
+    NeedFeedbackSchema,
+    NeedPolicySchema,
+    NeedPolicyUpdateSchema,
+    NeedPublicQuerySchema,
+    NeedQuerySchema,
+    NeedReceiptSchema,
+    NeedRejectSchema,
+    NeedReopenSchema,
+    NeedResolveSchema,
+    NeedStaffSchema,
+    NeedTrackingSchema,
+    NeedTransferSchema,
+)
 
 api = Blueprint("needs", __name__, url_prefix="/api/v1", description="诉求 Needs")
 pages = PageBlueprint("needs_pages", __name__, template_folder="templates")
 
 # Defaults for the settings this package reads (config keys of the same names win).
 DEFAULTS = {
-    "NEED_FORM_LIMIT": "5 per hour",      # the public door, per IP and per phone
+    "NEED_FORM_LIMIT": "5 per hour",  # the public door, per IP and per phone
     "NEED_TRACK_LIMIT": "60 per minute",  # tracking-code lookups and ratings, per IP
     "NEED_PHOTO_MAX_BYTES": MAX_PHOTO_BYTES,
 }
@@ -44,7 +61,7 @@ def photo_dir() -> Path:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def form_limit() -> str:
@@ -75,8 +92,9 @@ class Needs(MethodView):
         """Needs in the caller's scope: overdue first, then by due time."""
         scope = require_scope()
         area_path = get_area(db.session, scope, args["area_id"]).path if args.get("area_id") is not None else None
-        stmt = service.list_needs(scope, now=now(), status=args.get("status"), area_path=area_path,
-                                  overdue=args.get("overdue"))
+        stmt = service.list_needs(
+            scope, now=now(), status=args.get("status"), area_path=area_path, overdue=args.get("overdue")
+        )
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
     @limiter.limit(form_limit, exempt_when=signed_in_api_caller)
@@ -88,8 +106,9 @@ class Needs(MethodView):
         """Submit a need. Without a token: the resident's own door (keep the tracking code).
         With a staff token: recorded on a resident's behalf (敲门问需), urgency and 五类人群 allowed."""
         if bearer_token() is not None:
-            need = service.record_need(db.session, require_scope(), data, now=now(),
-                                       max_photo_bytes=setting("NEED_PHOTO_MAX_BYTES"))
+            need = service.record_need(
+                db.session, require_scope(), data, now=now(), max_photo_bytes=setting("NEED_PHOTO_MAX_BYTES")
+            )
         else:
             need = service.submit_public(db.session, data, now=now(), max_photo_bytes=setting("NEED_PHOTO_MAX_BYTES"))
         db.session.commit()

@@ -1,4 +1,5 @@
 """Needs on the wire, one schema per audience: the resident (tracking code), scoped staff, the public."""
+
 import marshmallow as ma
 
 from ..api import DumpSchema, LoadSchema, PageArgs, text
@@ -9,20 +10,31 @@ from .models import STATUSES, URGENCIES
 
 class NeedCreateSchema(LoadSchema):
     community_id = ma.fields.Integer(required=True, strict=True)
-    place_id = ma.fields.Integer(strict=True, allow_none=True,
-                                 metadata={"description": "a compound, grid or building of the community "
-                                                          "(required from residents)"})
-    category = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40),
-                                metadata={"description": "a service category code"})
+    place_id = ma.fields.Integer(
+        strict=True,
+        allow_none=True,
+        metadata={"description": "a compound, grid or building of the community (required from residents)"},
+    )
+    category = ma.fields.String(
+        required=True, validate=ma.validate.Length(min=1, max=40), metadata={"description": "a service category code"}
+    )
     description = text(2000)
     resident_name = text(50)
-    resident_phone = ma.fields.String(validate=ma.validate.Length(max=20), allow_none=True,
-                                      metadata={"description": "required from residents; staff may omit it"})
+    resident_phone = ma.fields.String(
+        validate=ma.validate.Length(max=20),
+        allow_none=True,
+        metadata={"description": "required from residents; staff may omit it"},
+    )
     urgency = ma.fields.String(validate=ma.validate.OneOf(URGENCIES), metadata={"description": "staff only"})
-    beneficiary_group = ma.fields.String(validate=ma.validate.OneOf(BENEFICIARY_GROUPS), allow_none=True,
-                                         metadata={"description": "五类人群; staff only"})
-    channel = ma.fields.String(validate=ma.validate.OneOf(["door_to_door", "staff"]),
-                               metadata={"description": "staff only: 敲门问需 (door_to_door) or 社区录入 (staff)"})
+    beneficiary_group = ma.fields.String(
+        validate=ma.validate.OneOf(BENEFICIARY_GROUPS),
+        allow_none=True,
+        metadata={"description": "五类人群; staff only"},
+    )
+    channel = ma.fields.String(
+        validate=ma.validate.OneOf(["door_to_door", "staff"]),
+        metadata={"description": "staff only: 敲门问需 (door_to_door) or 社区录入 (staff)"},
+    )
 
 
 class NeedReceiptSchema(DumpSchema):
@@ -94,8 +106,9 @@ class NeedQuerySchema(PageArgs):
 
 
 class NeedAcceptSchema(LoadSchema):
-    owner_account_id = ma.fields.Integer(strict=True, allow_none=True,
-                                         metadata={"description": "首问负责人; the caller when absent"})
+    owner_account_id = ma.fields.Integer(
+        strict=True, allow_none=True, metadata={"description": "首问负责人; the caller when absent"}
+    )
     urgency = ma.fields.String(validate=ma.validate.OneOf(URGENCIES))
     beneficiary_group = ma.fields.String(validate=ma.validate.OneOf(BENEFICIARY_GROUPS))
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
@@ -192,11 +205,16 @@ class NeedPolicySchema(DumpSchema):
 
 
 class NeedPolicyUpdateSchema(LoadSchema):
-    urgent_hours = ma.fields.Integer(required=True, strict=True, allow_none=True,
-                                     validate=ma.validate.Range(min=1, max=2160),
-                                     metadata={"description": "null: use the area above"})
-    normal_hours = ma.fields.Integer(required=True, strict=True, allow_none=True,
-                                     validate=ma.validate.Range(min=1, max=2160))
+    urgent_hours = ma.fields.Integer(
+        required=True,
+        strict=True,
+        allow_none=True,
+        validate=ma.validate.Range(min=1, max=2160),
+        metadata={"description": "null: use the area above"},
+    )
+    normal_hours = ma.fields.Integer(
+        required=True, strict=True, allow_none=True, validate=ma.validate.Range(min=1, max=2160)
+    )
 
 
 class NeedPublicQuerySchema(PageArgs):

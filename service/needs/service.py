@@ -5,6 +5,7 @@ Functions take a session (and a ``Scope`` where a staff member acts) and raise
 ``service.errors``; the clock (``now``) and zone (``tz``) come from the caller so
 scheduled jobs and tests decide what time it is.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,18 @@ from ..people.scope import MANAGE, READ, Scope, scope_for
 from ..places.models import Area
 from ..points.catalogue import category_codes
 from ..points.models import BENEFICIARY_GROUPS
-from .models import (CHANNELS, FINISHED, OPEN_STATUSES, TAKEN_ON, URGENCIES, Department, Need, NeedEscalation,
-                     NeedEvent, NeedPolicy)
+from .models import (
+    CHANNELS,
+    FINISHED,
+    OPEN_STATUSES,
+    TAKEN_ON,
+    URGENCIES,
+    Department,
+    Need,
+    NeedEscalation,
+    NeedEvent,
+    NeedPolicy,
+)
 from .photos import MAX_PHOTO_BYTES, check_photo, store_photo
 
 # Unambiguous on a phone screen and when read aloud: no 0/O, 1/I/L.
@@ -63,15 +74,19 @@ STAFF_LINK = "/staff/needs/{id}"
 
 # --- time limits (限时办结) -------------------------------------------------------------
 
+
 def time_limits(session, path: str) -> dict[str, int]:
     """Hours allowed per urgency at a place: the deepest area on its path that sets a value wins."""
     ids = [int(part) for part in path.strip("/").split("/") if part]
     hours = dict(DEFAULT_HOURS)
     if not ids:
         return hours
-    rows = session.execute(select(NeedPolicy.urgent_hours, NeedPolicy.normal_hours, Area.depth)
-                           .join(Area, Area.id == NeedPolicy.area_id)
-                           .where(NeedPolicy.area_id.in_(ids)).order_by(Area.depth)).all()
+    rows = session.execute(
+        select(NeedPolicy.urgent_hours, NeedPolicy.normal_hours, Area.depth)
+        .join(Area, Area.id == NeedPolicy.area_id)
+        .where(NeedPolicy.area_id.in_(ids))
+        .order_by(Area.depth)
+    ).all()
     for urgent, normal, _depth in rows:  # shallow to deep: deeper values overwrite
         if urgent is not None:
             hours["urgent"] = urgent
@@ -98,28 +113,43 @@ def policy_for(session, scope: Scope, area_id: int) -> dict:
     area = get_policy_area(session, scope, area_id)
     own = session.scalar(select(NeedPolicy).where(NeedPolicy.area_id == area.id))
     limits = time_limits(session, area.path)
-    return {"area_id": area.id, "urgent_hours": own.urgent_hours if own else None,
-            "normal_hours": own.normal_hours if own else None,
-            "effective_urgent_hours": limits["urgent"], "effective_normal_hours": limits["normal"]}
+    return {
+        "area_id": area.id,
+        "urgent_hours": own.urgent_hours if own else None,
+        "normal_hours": own.normal_hours if own else None,
+        "effective_urgent_hours": limits["urgent"],
+        "effective_normal_hours": limits["normal"],
+    }
 
 
 def set_policy(session, scope: Scope, area_id: int, *, urgent_hours: int | None, normal_hours: int | None) -> dict:
     """Set (or, with both null, clear) an area's limits. Needs already due keep their due time."""
     area = get_policy_area(session, scope, area_id, MANAGE)
     if area.kind not in POLICY_KINDS:
-        raise Invalid(N_("办结时限只能由市、区县、街道或社区设置"), fields={"area_id": ["city, district, street or community"]})
+        raise Invalid(
+            N_("办结时限只能由市、区县、街道或社区设置"), fields={"area_id": ["city, district, street or community"]}
+        )
     own = session.scalar(select(NeedPolicy).where(NeedPolicy.area_id == area.id))
     if own is None:
         own = NeedPolicy(area_id=area.id)
         session.add(own)
     own.urgent_hours, own.normal_hours, own.updated_by_id = urgent_hours, normal_hours, scope.account_id
     session.flush()
-    record(session, scope.account_id, "need_policy.set", "area", area.id, area.path,
-           urgent_hours=urgent_hours, normal_hours=normal_hours)
+    record(
+        session,
+        scope.account_id,
+        "need_policy.set",
+        "area",
+        area.id,
+        area.path,
+        urgent_hours=urgent_hours,
+        normal_hours=normal_hours,
+    )
     return policy_for(session, scope, area.id)
 
 
 # --- departments (转单) ---------------------------------------------------------------
+
 
 def list_departments(session, include_inactive: bool = False) -> list[Department]:
     stmt = select(Department).order_by(Department.id)
@@ -171,6 +201,7 @@ def update_department(session, scope: Scope, department_id: int, changes: dict) 
 
 # --- visibility ----------------------------------------------------------------------
 
+
 def need_visibility(scope: Scope, at_least: str = READ):
     """Needs a scope may see: placed in one of its subtrees (the community's staff see them all)."""
     return scope.within(Need.place_path, at_least)
@@ -183,8 +214,9 @@ def get_need(session, scope: Scope, need_id: int) -> Need:
     return need
 
 
-def list_needs(scope: Scope, *, now: datetime, status: str | None = None, area_path: str | None = None,
-               overdue: bool | None = None):
+def list_needs(
+    scope: Scope, *, now: datetime, status: str | None = None, area_path: str | None = None, overdue: bool | None = None
+):
     """Needs in scope: overdue first, then still open, then finished; each by due time."""
     is_open = Need.status.in_(OPEN_STATUSES)
     late = is_open & (Need.due_at < now)
@@ -217,6 +249,7 @@ def get_by_code(session, code: str) -> Need:
 
 
 # --- intake ----------------------------------------------------------------------------
+
 
 def new_tracking_code(session) -> str:
     while True:
@@ -281,12 +314,27 @@ def _what(session, staff: bool, data: dict, errors: dict) -> dict:
         errors["beneficiary_group"] = [N_("服务对象类别不正确")]
     if channel not in CHANNELS or (staff and channel == "resident"):
         errors["channel"] = [N_("来源不正确")]
-    return {"resident_phone": phone or None, "resident_name": name, "description": description,
-            "category": category, "urgency": urgency, "beneficiary_group": group, "channel": channel}
+    return {
+        "resident_phone": phone or None,
+        "resident_name": name,
+        "description": description,
+        "category": category,
+        "urgency": urgency,
+        "beneficiary_group": group,
+        "channel": channel,
+    }
 
 
-def _intake(session, scope: Scope | None, data: dict, *, now: datetime, photo: bytes | None,
-            photo_dir: Path | None, max_photo_bytes: int) -> Need:
+def _intake(
+    session,
+    scope: Scope | None,
+    data: dict,
+    *,
+    now: datetime,
+    photo: bytes | None,
+    photo_dir: Path | None,
+    max_photo_bytes: int,
+) -> Need:
     errors: dict = {}
     community, place = _where(session, scope, data, errors)
     fields = _what(session, scope is not None, data, errors)
@@ -295,7 +343,7 @@ def _intake(session, scope: Scope | None, data: dict, *, now: datetime, photo: b
         try:
             checked = check_photo(photo, max_photo_bytes)
         except Invalid as error:
-            errors["photo"] = [error.message]
+            errors["photo"] = [error.text()]
     if errors:
         raise Invalid(CHECK_FIELDS, fields=errors)
 
@@ -303,45 +351,86 @@ def _intake(session, scope: Scope | None, data: dict, *, now: datetime, photo: b
     # One intake per place at a time, so two quick taps cannot both pass the duplicate check.
     session.execute(select(Area.id).where(Area.id == where.id).with_for_update())
     phone = fields["resident_phone"]
-    if phone and session.scalar(select(Need.id).where(
-            Need.resident_phone == phone, Need.place_path == where.path, Need.category == fields["category"],
-            Need.created_at >= now - DUPLICATE_WINDOW)) is not None:
+    if (
+        phone
+        and session.scalar(
+            select(Need.id).where(
+                Need.resident_phone == phone,
+                Need.place_path == where.path,
+                Need.category == fields["category"],
+                Need.created_at >= now - DUPLICATE_WINDOW,
+            )
+        )
+        is not None
+    ):
         raise Conflict(DUPLICATE)
     actor_id = scope.account_id if scope is not None else None
-    need = Need(tracking_code=new_tracking_code(session), status="submitted", community_id=community.id,
-                place_id=place.id if place else None, place_path=where.path, created_by_id=actor_id,
-                photo=store_photo(checked, photo_dir) if checked is not None and photo_dir is not None else None,
-                created_at=now, clock_started_at=now, updated_at=now,
-                due_at=now + due_span(session, where.path, fields["urgency"]), **fields)
+    need = Need(
+        tracking_code=new_tracking_code(session),
+        status="submitted",
+        community_id=community.id,
+        place_id=place.id if place else None,
+        place_path=where.path,
+        created_by_id=actor_id,
+        photo=store_photo(checked, photo_dir) if checked is not None and photo_dir is not None else None,
+        created_at=now,
+        clock_started_at=now,
+        updated_at=now,
+        due_at=now + due_span(session, where.path, fields["urgency"]),
+        **fields,
+    )
     session.add(need)
     session.flush()
     _event(session, need, actor_id, "submitted", None, "submitted", "", now)
     if actor_id is not None:
         record(session, actor_id, "need.record", "need", need.id, need.place_path, channel=need.channel)
     for account_id in _admins_on(session, community.id, ("community_admin",)):
-        notify(session, account_id, "need.submitted", f"新诉求待受理：{community.name} #{need.id}",
-               need.description[:80], STAFF_LINK.format(id=need.id))
+        notify(
+            session,
+            account_id,
+            "need.submitted",
+            f"新诉求待受理：{community.name} #{need.id}",
+            need.description[:80],
+            STAFF_LINK.format(id=need.id),
+        )
     _sms(need, f"您的诉求已登记，查询码 {need.tracking_code}，可凭码查询办理进度并评价。")
     return need
 
 
-def submit_public(session, data: dict, *, now: datetime, photo: bytes | None = None, photo_dir: Path | None = None,
-                  max_photo_bytes: int = MAX_PHOTO_BYTES) -> Need:
+def submit_public(
+    session,
+    data: dict,
+    *,
+    now: datetime,
+    photo: bytes | None = None,
+    photo_dir: Path | None = None,
+    max_photo_bytes: int = MAX_PHOTO_BYTES,
+) -> Need:
     """The resident's own door: no account; the answer is a tracking code."""
     return _intake(session, None, data, now=now, photo=photo, photo_dir=photo_dir, max_photo_bytes=max_photo_bytes)
 
 
-def record_need(session, scope: Scope, data: dict, *, now: datetime, photo: bytes | None = None,
-                photo_dir: Path | None = None, max_photo_bytes: int = MAX_PHOTO_BYTES) -> Need:
+def record_need(
+    session,
+    scope: Scope,
+    data: dict,
+    *,
+    now: datetime,
+    photo: bytes | None = None,
+    photo_dir: Path | None = None,
+    max_photo_bytes: int = MAX_PHOTO_BYTES,
+) -> Need:
     """A grid worker (敲门问需) or community staff recording a need on a resident's behalf."""
     return _intake(session, scope, data, now=now, photo=photo, photo_dir=photo_dir, max_photo_bytes=max_photo_bytes)
 
 
 # --- lifecycle ---------------------------------------------------------------------------
 
+
 def _event(session, need: Need, actor_id, action: str, from_status, to_status: str, note: str, at: datetime):
-    event = NeedEvent(need=need, actor_id=actor_id, action=action, from_status=from_status, to_status=to_status,
-                      note=note, at=at)
+    event = NeedEvent(
+        need=need, actor_id=actor_id, action=action, from_status=from_status, to_status=to_status, note=note, at=at
+    )
     session.add(event)
     return event
 
@@ -377,9 +466,14 @@ def _tell_owner(session, need: Need, actor_id: int | None, kind: str, title: str
 
 
 def _admins_on(session, area_id: int, roles=ADMIN_ROLES) -> list[int]:
-    return list(session.scalars(select(RoleGrant.account_id).where(
-        RoleGrant.area_id == area_id, RoleGrant.role.in_(roles), RoleGrant.revoked_at.is_(None))
-        .distinct().order_by(RoleGrant.account_id)))
+    return list(
+        session.scalars(
+            select(RoleGrant.account_id)
+            .where(RoleGrant.area_id == area_id, RoleGrant.role.in_(roles), RoleGrant.revoked_at.is_(None))
+            .distinct()
+            .order_by(RoleGrant.account_id)
+        )
+    )
 
 
 def _restart_clock(session, need: Need, now: datetime, due_at: datetime | None = None) -> None:
@@ -389,8 +483,17 @@ def _restart_clock(session, need: Need, now: datetime, due_at: datetime | None =
     need.escalation_level = 0
 
 
-def accept(session, scope: Scope, need: Need, *, now: datetime, owner_account_id: int | None = None,
-           urgency: str | None = None, beneficiary_group: str | None = None, note: str = "") -> Need:
+def accept(
+    session,
+    scope: Scope,
+    need: Need,
+    *,
+    now: datetime,
+    owner_account_id: int | None = None,
+    urgency: str | None = None,
+    beneficiary_group: str | None = None,
+    note: str = "",
+) -> Need:
     """受理: name the owner answerable for it (首问负责); the caller by default."""
     _require(scope, need, MANAGE, N_("只有社区及以上管理员可以受理诉求"))
     _fresh(session, need)
@@ -398,7 +501,9 @@ def accept(session, scope: Scope, need: Need, *, now: datetime, owner_account_id
     owner_id = owner_account_id or scope.account_id
     owner = session.get(Account, owner_id)
     if owner is None or not owner.active or not scope_for(session, owner).covers(need.place_path):
-        raise Invalid(N_("负责人必须是该社区的工作人员"), fields={"owner_account_id": ["not staff of this need's area"]})
+        raise Invalid(
+            N_("负责人必须是该社区的工作人员"), fields={"owner_account_id": ["not staff of this need's area"]}
+        )
     if urgency is not None and urgency not in URGENCIES:
         raise Invalid(N_("紧急程度不正确"), fields={"urgency": [f"one of {', '.join(URGENCIES)}"]})
     if beneficiary_group is not None:
@@ -412,8 +517,9 @@ def accept(session, scope: Scope, need: Need, *, now: datetime, owner_account_id
     need.status, need.owner_id, need.accepted_at = "accepted", owner.id, now
     _event(session, need, scope.account_id, "accepted", "submitted", "accepted", note.strip(), now)
     record(session, scope.account_id, "need.accept", "need", need.id, need.place_path, owner_id=owner.id)
-    _tell_owner(session, need, scope.account_id, "need.owner", f"你是诉求 #{need.id} 的首问负责人",
-                need.description[:80])
+    _tell_owner(
+        session, need, scope.account_id, "need.owner", f"你是诉求 #{need.id} 的首问负责人", need.description[:80]
+    )
     _sms(need, f"您的诉求（查询码 {need.tracking_code}）已受理，负责人：{owner.name}。")
     return need
 
@@ -450,8 +556,17 @@ def start_progress(session, need: Need, task_id: int, actor_id: int | None, now:
     return need
 
 
-def transfer(session, scope: Scope, need: Need, *, department_id: int, now: datetime, tz: ZoneInfo,
-             due_at: datetime | None = None, note: str = "") -> Need:
+def transfer(
+    session,
+    scope: Scope,
+    need: Need,
+    *,
+    department_id: int,
+    now: datetime,
+    tz: ZoneInfo,
+    due_at: datetime | None = None,
+    note: str = "",
+) -> Need:
     """转单: the community blows the whistle, the department reports (社区吹哨、部门报到) by its due date."""
     _require(scope, need, MANAGE, N_("只有社区及以上管理员可以转交诉求"))
     department = session.get(Department, department_id)
@@ -467,8 +582,16 @@ def transfer(session, scope: Scope, need: Need, *, department_id: int, now: date
     due_text = due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     text = f"转交{department.name}办理，限 {due_text} 前办结" + (f"；{note.strip()}" if note.strip() else "")
     _event(session, need, scope.account_id, "transferred", "accepted", "transferred", text, now)
-    record(session, scope.account_id, "need.transfer", "need", need.id, need.place_path,
-           department_id=department.id, due_at=due_at.isoformat())
+    record(
+        session,
+        scope.account_id,
+        "need.transfer",
+        "need",
+        need.id,
+        need.place_path,
+        department_id=department.id,
+        due_at=due_at.isoformat(),
+    )
     _tell_owner(session, need, scope.account_id, "need.transferred", f"诉求 #{need.id} 已转交{department.name}")
     _sms(need, f"您的诉求（查询码 {need.tracking_code}）已转交{department.name}办理，限 {due_text} 前办结。")
     return need
@@ -476,7 +599,9 @@ def transfer(session, scope: Scope, need: Need, *, department_id: int, now: date
 
 def resolve(session, scope: Scope, need: Need, *, result: str, now: datetime) -> Need:
     """办结, with the result the resident (and the public page) will read."""
-    if not (scope.covers(need.place_path, MANAGE) or (need.owner_id == scope.account_id and scope.covers(need.place_path))):
+    if not (
+        scope.covers(need.place_path, MANAGE) or (need.owner_id == scope.account_id and scope.covers(need.place_path))
+    ):
         _require(scope, need, MANAGE, N_("只有负责人或社区管理员可以办结诉求"))
     result = (result or "").strip()
     if not result:
@@ -489,8 +614,11 @@ def resolve(session, scope: Scope, need: Need, *, result: str, now: datetime) ->
     _event(session, need, scope.account_id, "resolved", before, "resolved", result, now)
     record(session, scope.account_id, "need.resolve", "need", need.id, need.place_path)
     _tell_owner(session, need, scope.account_id, "need.resolved", f"诉求 #{need.id} 已办结")
-    _sms(need, f"您的诉求（查询码 {need.tracking_code}）已办结：{result[:60]}。请凭查询码评价，"
-               f"{AUTO_CLOSE_DAYS} 天内未评价将自动归档。")
+    _sms(
+        need,
+        f"您的诉求（查询码 {need.tracking_code}）已办结：{result[:60]}。请凭查询码评价，"
+        f"{AUTO_CLOSE_DAYS} 天内未评价将自动归档。",
+    )
     return need
 
 
@@ -545,8 +673,9 @@ def give_feedback(session, need: Need, *, stars: int, comment: str, now: datetim
 def auto_close_resolved(session, now: datetime, days: int = AUTO_CLOSE_DAYS) -> int:
     """Close needs resolved ``days`` ago that the resident never rated (scheduled job). Returns how many."""
     cutoff = now - timedelta(days=days)
-    needs = session.scalars(select(Need).where(Need.status == "resolved", Need.resolved_at <= cutoff)
-                            .order_by(Need.id).with_for_update()).all()
+    needs = session.scalars(
+        select(Need).where(Need.status == "resolved", Need.resolved_at <= cutoff).order_by(Need.id).with_for_update()
+    ).all()
     for need in needs:
         need.status, need.closed_at = "closed", now
         _event(session, need, None, "closed", "resolved", "closed", f"{days} 天未评价，自动归档", now)
@@ -567,8 +696,11 @@ def escalate_overdue(session, now: datetime) -> int:
     Each level happens once per due time; a new due time (transfer, reopening)
     starts the count again. Returns how many escalations were made.
     """
-    needs = session.scalars(select(Need).where(Need.status.in_(OPEN_STATUSES), Need.due_at < now,
-                                               Need.escalation_level < MAX_ESCALATION).order_by(Need.id)).all()
+    needs = session.scalars(
+        select(Need)
+        .where(Need.status.in_(OPEN_STATUSES), Need.due_at < now, Need.escalation_level < MAX_ESCALATION)
+        .order_by(Need.id)
+    ).all()
     made = 0
     for need in needs:
         span = max(need.due_at - need.clock_started_at, timedelta(hours=1))
@@ -576,26 +708,49 @@ def escalate_overdue(session, now: datetime) -> int:
         for level in range(need.escalation_level + 1, reached + 1):
             area = _escalation_target(session, need, level)
             # A conditional update: a concurrent run that got here first leaves nothing to do.
-            claimed = session.execute(update(Need).where(Need.id == need.id, Need.escalation_level == level - 1)
-                                      .values(escalation_level=level).execution_options(synchronize_session=False))
+            claimed = session.execute(
+                update(Need)
+                .where(Need.id == need.id, Need.escalation_level == level - 1)
+                .values(escalation_level=level)
+                .execution_options(synchronize_session=False)
+            )
             if claimed.rowcount != 1:
                 break
             set_committed_value(need, "escalation_level", level)
             if area is None:
                 continue
             recipients = _admins_on(session, area.id)
-            session.add(NeedEscalation(need_id=need.id, level=level, area_id=area.id, due_at=need.due_at,
-                                       notified=len(recipients), at=now))
-            _event(session, need, None, "escalated", need.status, need.status, f"超期督办：{area.name}（第 {level} 级）", now)
+            session.add(
+                NeedEscalation(
+                    need_id=need.id, level=level, area_id=area.id, due_at=need.due_at, notified=len(recipients), at=now
+                )
+            )
+            _event(
+                session,
+                need,
+                None,
+                "escalated",
+                need.status,
+                need.status,
+                f"超期督办：{area.name}（第 {level} 级）",
+                now,
+            )
             for account_id in recipients:
-                notify(session, account_id, "need.escalated", f"督办：{need.community.name} 诉求 #{need.id} 已超期",
-                       need.description[:80], STAFF_LINK.format(id=need.id))
+                notify(
+                    session,
+                    account_id,
+                    "need.escalated",
+                    f"督办：{need.community.name} 诉求 #{need.id} 已超期",
+                    need.description[:80],
+                    STAFF_LINK.format(id=need.id),
+                )
             made += 1
     session.flush()
     return made
 
 
 # --- the resident's view and public disclosure --------------------------------------------
+
 
 def mask_name(name: str) -> str:
     return name[:1] + "*" * max(1, len(name) - 1) if name else ""
@@ -612,17 +767,30 @@ def scrub(text: str | None) -> str:
 def tracking_view(need: Need) -> dict:
     """What a tracking code shows: the resident's own need and its history, masked; no 五类人群."""
     return {
-        "tracking_code": need.tracking_code, "status": need.status, "category": need.category,
-        "community": need.community.name, "place": need.place_name, "description": need.description,
-        "resident_name": mask_name(need.resident_name), "resident_phone": mask_phone(need.resident_phone or ""),
-        "urgency": need.urgency, "created_at": need.created_at, "due_at": need.due_at,
+        "tracking_code": need.tracking_code,
+        "status": need.status,
+        "category": need.category,
+        "community": need.community.name,
+        "place": need.place_name,
+        "description": need.description,
+        "resident_name": mask_name(need.resident_name),
+        "resident_phone": mask_phone(need.resident_phone or ""),
+        "urgency": need.urgency,
+        "created_at": need.created_at,
+        "due_at": need.due_at,
         "owner": need.owner.name if need.owner else None,
         "department": need.department.name if need.department else None,
-        "reject_reason": need.reject_reason, "result": need.result, "rating": need.rating,
-        "rating_comment": need.rating_comment, "resolved_at": need.resolved_at, "closed_at": need.closed_at,
+        "reject_reason": need.reject_reason,
+        "result": need.result,
+        "rating": need.rating,
+        "rating_comment": need.rating_comment,
+        "resolved_at": need.resolved_at,
+        "closed_at": need.closed_at,
         "can_rate": need.status == "resolved",
-        "events": [{"at": e.at, "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
-                    "note": e.note} for e in need.events],
+        "events": [
+            {"at": e.at, "action": e.action, "from_status": e.from_status, "to_status": e.to_status, "note": e.note}
+            for e in need.events
+        ],
     }
 
 
@@ -658,28 +826,56 @@ def disclosure(session, area_id: int, *, page: int = 1, per_page: int = 20) -> d
     by_status = dict(session.execute(select(Need.status, func.count()).where(within).group_by(Need.status)).all())
     taken_on = sum(by_status.get(s, 0) for s in TAKEN_ON)
     finished = sum(by_status.get(s, 0) for s in FINISHED)
-    on_time = session.scalar(select(func.count()).select_from(Need).where(
-        within, Need.status.in_(FINISHED), Need.resolved_at <= Need.due_at)) or 0
-    rated, rating_sum = session.execute(select(func.count(Need.rating), func.coalesce(func.sum(Need.rating), 0))
-                                        .where(within, Need.status == "closed", Need.rating.is_not(None))).one()
-    stmt = (select(Need).where(within, Need.status.in_(FINISHED))
-            .order_by(Need.resolved_at.desc(), Need.id.desc()))
+    on_time = (
+        session.scalar(
+            select(func.count())
+            .select_from(Need)
+            .where(within, Need.status.in_(FINISHED), Need.resolved_at <= Need.due_at)
+        )
+        or 0
+    )
+    rated, rating_sum = session.execute(
+        select(func.count(Need.rating), func.coalesce(func.sum(Need.rating), 0)).where(
+            within, Need.status == "closed", Need.rating.is_not(None)
+        )
+    ).one()
+    stmt = select(Need).where(within, Need.status.in_(FINISHED)).order_by(Need.resolved_at.desc(), Need.id.desc())
     items = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     names = _compound_names(session, items)
     return {
         "area": {"id": area.id, "name": area.name, "kind": area.kind},
-        "counts": {"received": sum(by_status.values()), "taken_on": taken_on, "finished": finished,
-                   "rejected": by_status.get("rejected", 0),
-                   "in_hand": sum(by_status.get(s, 0) for s in OPEN_STATUSES), "on_time": on_time, "rated": rated},
+        "counts": {
+            "received": sum(by_status.values()),
+            "taken_on": taken_on,
+            "finished": finished,
+            "rejected": by_status.get("rejected", 0),
+            "in_hand": sum(by_status.get(s, 0) for s in OPEN_STATUSES),
+            "on_time": on_time,
+            "rated": rated,
+        },
         "closure_rate": round(finished / taken_on, 4) if taken_on else None,
         "on_time_rate": round(on_time / finished, 4) if finished else None,
         "average_rating": round(int(rating_sum) / rated, 2) if rated else None,
-        "items": {"items": [{"category": n.category, "community": names[n.id][0], "compound": names[n.id][1],
-                             "submitted_at": n.created_at, "resolved_at": n.resolved_at, "closed_at": n.closed_at,
-                             "status": n.status, "result": scrub(n.result), "rating": n.rating,
-                             "on_time": n.resolved_at is not None and n.resolved_at <= n.due_at}
-                            for n in items],
-                  "page": page, "per_page": per_page, "total": finished},
+        "items": {
+            "items": [
+                {
+                    "category": n.category,
+                    "community": names[n.id][0],
+                    "compound": names[n.id][1],
+                    "submitted_at": n.created_at,
+                    "resolved_at": n.resolved_at,
+                    "closed_at": n.closed_at,
+                    "status": n.status,
+                    "result": scrub(n.result),
+                    "rating": n.rating,
+                    "on_time": n.resolved_at is not None and n.resolved_at <= n.due_at,
+                }
+                for n in items
+            ],
+            "page": page,
+            "per_page": per_page,
+            "total": finished,
+        },
     }
 
 
@@ -690,8 +886,9 @@ def public_areas(session) -> list[Area]:
 
 def places_of(session, community: Area) -> tuple[list[Area], list[Area]]:
     """A community's compounds/grids and its buildings, for the place picker."""
-    below = session.scalars(select(Area).where(subtree_condition(Area.path, [community.path]),
-                                               Area.id != community.id).order_by(Area.path)).all()
+    below = session.scalars(
+        select(Area).where(subtree_condition(Area.path, [community.path]), Area.id != community.id).order_by(Area.path)
+    ).all()
     groups = [a for a in below if a.kind in ("compound", "grid")]
     buildings = [a for a in below if a.kind == "building"]
     return groups, buildings

@@ -44,8 +44,10 @@ class Inbox(MethodView):
     def get(self):
         """The caller's inbox, newest first, with the unread count."""
         scope = require_scope()
-        return {"unread": service.unread_count(db.session, scope.account_id),
-                "items": service.inbox(db.session, scope.account_id)}
+        return {
+            "unread": service.unread_count(db.session, scope.account_id),
+            "items": service.inbox(db.session, scope.account_id),
+        }
 
 
 @api.route("/notifications/read")

@@ -1,4 +1,5 @@
 """Notify people: an inbox row in the same transaction, and an outbound message through the sender."""
+
 from __future__ import annotations
 
 import logging
@@ -34,8 +35,9 @@ def set_sender(sender: Sender) -> None:
     _sender = sender
 
 
-def notify(session, account_id: int | None, kind: str, title: str, body: str = "", link: str = "",
-           outbound: bool = False) -> Notification | None:
+def notify(
+    session, account_id: int | None, kind: str, title: str, body: str = "", link: str = "", outbound: bool = False
+) -> Notification | None:
     if account_id is None:
         return None
     note = Notification(account_id=account_id, kind=kind, title=title, body=body, link=link)
@@ -51,9 +53,19 @@ def notify_member(session, member_id: int, kind: str, title: str, body: str = ""
     """The member's inbox row, if they have an account, in one statement (claims call this on
     their hot path)."""
     columns = ("account_id", "kind", "title", "body", "link", "created_at")
-    session.execute(insert(Notification).from_select(columns, select(
-        Account.id, literal(kind), literal(title), literal(body), literal(link), literal(utcnow(), UTCDateTime()))
-        .where(Account.member_id == member_id)))
+    session.execute(
+        insert(Notification).from_select(
+            columns,
+            select(
+                Account.id,
+                literal(kind),
+                literal(title),
+                literal(body),
+                literal(link),
+                literal(utcnow(), UTCDateTime()),
+            ).where(Account.member_id == member_id),
+        )
+    )
 
 
 def send_to_phone(phone: str, text: str) -> None:
@@ -62,13 +74,25 @@ def send_to_phone(phone: str, text: str) -> None:
 
 
 def unread_count(session, account_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.account_id == account_id, Notification.read_at.is_(None))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.account_id == account_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def inbox(session, account_id: int, limit: int = 50) -> list[Notification]:
-    return list(session.scalars(select(Notification).where(Notification.account_id == account_id)
-                                .order_by(Notification.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.account_id == account_id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def mark_read(session, account_id: int, notification_id: int | None = None) -> int:

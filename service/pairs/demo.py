@@ -3,10 +3,11 @@
 Visits are made by the real job at a few past moments and now, so the overdue list has missed
 visits, some are verified and paid, and the demo member (13800000006) has a visit to make today.
 """
+
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, UTC
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -20,25 +21,33 @@ from .models import GROUPS, Beneficiary, StandingPair, Visit
 from .service import _system_scope, generate_due_visits, settle_visits
 
 TZ = ZoneInfo("Asia/Shanghai")
-GROUP_WEIGHTS = (3, 3, 2, 1, 1)   # special, hardship, key, volunteer, ordinary
+GROUP_WEIGHTS = (3, 3, 2, 1, 1)  # special, hardship, key, volunteer, ordinary
 
 
 def _resident(rng: random.Random, community: dict, buildings: list[dict], group: str, n: int) -> Beneficiary:
     building = rng.choice(buildings) if buildings else community
     elder = rng.choice(("奶奶", "爷爷", "阿姨", "大爷", "")) if group in ("special", "hardship") else ""
     name = rng.choice(SURNAMES) + (elder or rng.choice(GIVEN))
-    return Beneficiary(community_id=community["id"], place_id=building["id"], place_path=building["path"], name=name,
-                       phone=None if rng.random() < 0.3 else f"159{community['id'] % 100:02d}{n:06d}",
-                       beneficiary_group=group, note="")
+    return Beneficiary(
+        community_id=community["id"],
+        place_id=building["id"],
+        place_path=building["path"],
+        name=name,
+        phone=None if rng.random() < 0.3 else f"159{community['id'] % 100:02d}{n:06d}",
+        beneficiary_group=group,
+        note="",
+    )
 
 
 def build_pairs(session, rng: random.Random, city: dict, now: datetime | None = None) -> None:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     places = city["places"]
     registered: dict[int, list[int]] = {}
-    for member_id, community_id in session.execute(select(Registration.member_id, Registration.community_id)
-                                                   .where(Registration.status == "approved")
-                                                   .order_by(Registration.id)):
+    for member_id, community_id in session.execute(
+        select(Registration.member_id, Registration.community_id)
+        .where(Registration.status == "approved")
+        .order_by(Registration.id)
+    ):
         registered.setdefault(community_id, []).append(member_id)
     demo_member = session.scalar(select(Member).where(Member.phone == "13800000006"))
     started = now - timedelta(days=60)
@@ -57,15 +66,29 @@ def build_pairs(session, rng: random.Random, city: dict, now: datetime | None = 
             session.add(resident)
             session.flush()
             member_id = pool[0] if k == 0 else rng.choice(pool)
-            if session.scalar(select(StandingPair.id).where(StandingPair.member_id == member_id,
-                                                            StandingPair.beneficiary_id == resident.id)) is None:
-                session.add(StandingPair(member_id=member_id, beneficiary_id=resident.id, beneficiary_group=group,
-                                         community_id=community["id"], active=True, started_at=started))
+            if (
+                session.scalar(
+                    select(StandingPair.id).where(
+                        StandingPair.member_id == member_id, StandingPair.beneficiary_id == resident.id
+                    )
+                )
+                is None
+            ):
+                session.add(
+                    StandingPair(
+                        member_id=member_id,
+                        beneficiary_id=resident.id,
+                        beneficiary_group=group,
+                        community_id=community["id"],
+                        active=True,
+                        started_at=started,
+                    )
+                )
     session.flush()
     # History through the job itself: last month, last week, two days ago, then today before the visits.
     today = now.astimezone(TZ).date()
     for days in (35, 8, 2):
-        moment = datetime.combine(today - timedelta(days=days), time(0, 20), TZ).astimezone(timezone.utc)
+        moment = datetime.combine(today - timedelta(days=days), time(0, 20), TZ).astimezone(UTC)
         generate_due_visits(session, moment, TZ)
         _serve_some(session, rng, moment + timedelta(hours=9), 0.6)
     generate_due_visits(session, now, TZ)
@@ -76,8 +99,9 @@ def _serve_some(session, rng: random.Random, moment: datetime, share: float) -> 
     """Most members go: claim, report, and the community verifies (points through the ledger)."""
     from ..tasks import service as tasks
 
-    for visit in session.scalars(select(Visit).where(Visit.status == "invited", Visit.task_id.is_not(None))
-                                 .order_by(Visit.id)).all():
+    for visit in session.scalars(
+        select(Visit).where(Visit.status == "invited", Visit.task_id.is_not(None)).order_by(Visit.id)
+    ).all():
         task = visit.task
         if rng.random() > share or task.ends_at <= moment:
             continue
@@ -86,10 +110,12 @@ def _serve_some(session, rng: random.Random, moment: datetime, share: float) -> 
         note = rng.choice(("陪老人聊天，查看用电安全", "帮忙打扫卫生、代购药品", "了解近况，无新诉求"))
         try:
             with session.begin_nested():
-                claim = tasks.claim_task(session, task_id=task.id, member_id=visit.pair.member_id, now=start,
-                                         waitlist=False)
-                tasks.report_done(session, _member_scope(visit.pair.member_id), claim.id, hours, note,
-                                  start + timedelta(hours=1))
+                claim = tasks.claim_task(
+                    session, task_id=task.id, member_id=visit.pair.member_id, now=start, waitlist=False
+                )
+                tasks.report_done(
+                    session, _member_scope(visit.pair.member_id), claim.id, hours, note, start + timedelta(hours=1)
+                )
                 tasks.verify_claim(session, _system_scope(task.community), claim.id, start + timedelta(hours=3), TZ)
                 visit.status, visit.settled_at = "done", start + timedelta(hours=3)
         except DomainError:  # e.g. the member holds another claim then: this visit stays unmade

@@ -4,12 +4,12 @@ The matcher reads ``StandingPair`` (member_id, beneficiary_id, group, active) to
 member for a need whose resident is their pair; ``beneficiary_for_need`` in the service
 says which beneficiary a need's resident is.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-                        text)
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import PathString, UTCDateTime, db, utcnow
@@ -20,18 +20,33 @@ __all__ = ["Beneficiary", "StandingPair", "VisitRhythm", "Visit"]
 
 # 五类人群, as on needs and tasks (service.points.models.BENEFICIARY_GROUPS).
 GROUPS = ("special", "hardship", "key", "volunteer", "ordinary")
-GROUP_LABELS = {"special": N_("特殊群体"), "hardship": N_("困难群体"), "key": N_("重点群体"),
-                "volunteer": N_("志愿群体"), "ordinary": N_("普通群体")}
+GROUP_LABELS = {
+    "special": N_("特殊群体"),
+    "hardship": N_("困难群体"),
+    "key": N_("重点群体"),
+    "volunteer": N_("志愿群体"),
+    "ordinary": N_("普通群体"),
+}
 
 # Periodic rhythms generate one visit per period; the event-driven ones generate nothing
 # (the member sees the resident at activities, or when the resident comes to a consultation).
 PERIODIC = ("daily", "weekly", "monthly")
 RHYTHMS = PERIODIC + ("at_activities", "at_consultations")
-RHYTHM_LABELS = {"daily": N_("每日一见"), "weekly": N_("每周一见"), "monthly": N_("每月一见"),
-                 "at_activities": N_("活动时见"), "at_consultations": N_("议事时见")}
+RHYTHM_LABELS = {
+    "daily": N_("每日一见"),
+    "weekly": N_("每周一见"),
+    "monthly": N_("每月一见"),
+    "at_activities": N_("活动时见"),
+    "at_consultations": N_("议事时见"),
+}
 # Fengxin's 五见: 特殊群体天天见, 困难群体周周见, 重点群体定期见, 志愿群体活动见, 普通群体议事见.
-DEFAULT_RHYTHMS = {"special": "daily", "hardship": "weekly", "key": "monthly", "volunteer": "at_activities",
-                   "ordinary": "at_consultations"}
+DEFAULT_RHYTHMS = {
+    "special": "daily",
+    "hardship": "weekly",
+    "key": "monthly",
+    "volunteer": "at_activities",
+    "ordinary": "at_consultations",
+}
 
 # due: recorded, its task not made yet; invited: the task and the invitation exist;
 # done: a verified claim; missed: the period ended without one; cancelled: the pair ended first.
@@ -77,8 +92,14 @@ class StandingPair(db.Model):
         CheckConstraint(f"beneficiary_group IN {_in(GROUPS)}", name="beneficiary_group"),
         CheckConstraint("active OR ended_at IS NOT NULL", name="ended"),
         # One live pair between the same member and resident.
-        Index("uq_standing_pairs_active", "member_id", "beneficiary_id", unique=True,
-              postgresql_where=text("active"), sqlite_where=text("active")),
+        Index(
+            "uq_standing_pairs_active",
+            "member_id",
+            "beneficiary_id",
+            unique=True,
+            postgresql_where=text("active"),
+            sqlite_where=text("active"),
+        ),
         Index("ix_standing_pairs_beneficiary_active", "beneficiary_id", "active"),
         Index("ix_standing_pairs_member_active", "member_id", "active"),
         Index("ix_standing_pairs_community_active", "community_id", "active"),

@@ -1,7 +1,8 @@
 """Pair pages: staff pairs, the create form, the overdue visits and the rhythm editor; the member's pairs."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,19 +24,26 @@ from .models import GROUP_LABELS, GROUPS, PERIODIC, RHYTHM_LABELS, RHYTHMS, VISI
 from .routes import pages
 
 PER_PAGE = 30
-VISIT_STATUS_LABELS = {"due": N_("待生成"), "invited": N_("待走访"), "done": N_("已走访"), "missed": N_("未走访"),
-                       "cancelled": N_("已取消")}
+VISIT_STATUS_LABELS = {
+    "due": N_("待生成"),
+    "invited": N_("待走访"),
+    "done": N_("已走访"),
+    "missed": N_("未走访"),
+    "cancelled": N_("已取消"),
+}
 assert set(VISIT_STATUS_LABELS) == set(VISIT_STATUSES)
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _labels() -> dict:
-    return {"group_label": lambda g: _(GROUP_LABELS[g]) if g in GROUP_LABELS else g,
-            "rhythm_label": lambda r: _(RHYTHM_LABELS[r]) if r in RHYTHM_LABELS else r,
-            "visit_status_label": lambda s: _(VISIT_STATUS_LABELS[s]) if s in VISIT_STATUS_LABELS else s}
+    return {
+        "group_label": lambda g: _(GROUP_LABELS[g]) if g in GROUP_LABELS else g,
+        "rhythm_label": lambda r: _(RHYTHM_LABELS[r]) if r in RHYTHM_LABELS else r,
+        "visit_status_label": lambda s: _(VISIT_STATUS_LABELS[s]) if s in VISIT_STATUS_LABELS else s,
+    }
 
 
 def _forbidden(message: str):
@@ -43,8 +51,11 @@ def _forbidden(message: str):
 
 
 def _manage_communities(scope) -> list[Area]:
-    return list(db.session.scalars(select(Area).where(Area.kind == "community", scope.within(Area.path, MANAGE))
-                                   .order_by(Area.path).limit(200)))
+    return list(
+        db.session.scalars(
+            select(Area).where(Area.kind == "community", scope.within(Area.path, MANAGE)).order_by(Area.path).limit(200)
+        )
+    )
 
 
 def _buildings(community: Area | None) -> list[Area]:
@@ -67,10 +78,20 @@ def _staff_page(scope, status: int = 200, form=None):
     communities = _manage_communities(scope)
     chosen = request.values.get("community_id", type=int)
     community = next((c for c in communities if c.id == chosen), communities[0] if communities else None)
-    return render_template("pairs/staff.html", pairs=pairs, page=page, more=more, overdue=overdue,
-                           communities=communities, community=community, places=_buildings(community),
-                           groups=GROUPS, form=form or {}, manage=bool(scope.paths(MANAGE)),
-                           **_labels()), status
+    return render_template(
+        "pairs/staff.html",
+        pairs=pairs,
+        page=page,
+        more=more,
+        overdue=overdue,
+        communities=communities,
+        community=community,
+        places=_buildings(community),
+        groups=GROUPS,
+        form=form or {},
+        manage=bool(scope.paths(MANAGE)),
+        **_labels(),
+    ), status
 
 
 @pages.get("/staff/pairs")
@@ -103,10 +124,14 @@ def create_pair():
     form = request.form
     try:
         member = _member_by_phone(scope, form.get("member_phone", ""))
-        data = {"member_id": member.id, "resident_name": form.get("resident_name", "").strip()[:50],
-                "resident_phone": form.get("resident_phone", "").strip()[:20] or None,
-                "place_id": form.get("place_id", type=int), "beneficiary_group": form.get("beneficiary_group", ""),
-                "note": form.get("note", "")[:500]}
+        data = {
+            "member_id": member.id,
+            "resident_name": form.get("resident_name", "").strip()[:50],
+            "resident_phone": form.get("resident_phone", "").strip()[:20] or None,
+            "place_id": form.get("place_id", type=int),
+            "beneficiary_group": form.get("beneficiary_group", ""),
+            "note": form.get("note", "")[:500],
+        }
         pair = service.create_pair(db.session, scope, data, _now(), app_timezone())
     except DomainError as error:
         db.session.rollback()
@@ -171,8 +196,9 @@ def rhythms():
                 flash(_("走访频次已保存"), "info")
                 return redirect(url_for("pairs_pages.rhythms", area_id=area.id)), 303
     view = service.rhythm_view(db.session, scope, area.id)
-    return render_template("pairs/rhythms.html", areas=areas, area=area, view=view, rhythms=RHYTHMS,
-                           periodic=PERIODIC, **_labels()), status
+    return render_template(
+        "pairs/rhythms.html", areas=areas, area=area, view=view, rhythms=RHYTHMS, periodic=PERIODIC, **_labels()
+    ), status
 
 
 @pages.get("/my/pairs")

@@ -1,7 +1,8 @@
 """Standing pairs and visit rhythms: API and pages."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from flask import Blueprint as PageBlueprint, jsonify
 from flask.views import MethodView
@@ -13,15 +14,25 @@ from ..errors import Invalid
 from ..periods import app_timezone
 from ..people.auth import require_scope
 from . import service
-from .schemas import (PairCreateSchema, PairEndSchema, PairMemberSchema, PairQuerySchema, PairStaffSchema,
-                      RhythmQuerySchema, RhythmUpdateSchema, RhythmViewSchema, VisitQuerySchema, VisitSchema)
+from .schemas import (
+    PairCreateSchema,
+    PairEndSchema,
+    PairMemberSchema,
+    PairQuerySchema,
+    PairStaffSchema,
+    RhythmQuerySchema,
+    RhythmUpdateSchema,
+    RhythmViewSchema,
+    VisitQuerySchema,
+    VisitSchema,
+)
 
 api = Blueprint("pairs", __name__, url_prefix="/api/v1", description="结对帮扶 Standing pairs and visits")
 pages = PageBlueprint("pairs_pages", __name__, template_folder="templates")
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _for(scope, pair):
@@ -39,13 +50,19 @@ class Pairs(MethodView):
         """Staff: pairs whose resident lives in their scope. Members: their own pairs (phones masked)."""
         scope = require_scope()
         if scope.paths():
-            stmt = service.list_pairs(scope, community_id=args.get("community_id"), member_id=args.get("member_id"),
-                                      group=args.get("group"), active=args["active"])
+            stmt = service.list_pairs(
+                scope,
+                community_id=args.get("community_id"),
+                member_id=args.get("member_id"),
+                group=args.get("group"),
+                active=args["active"],
+            )
             return paginate(db.session, stmt, args["page"], args["per_page"])
         if scope.member_id is None:
             raise Invalid("只有成员或工作人员可以查看结对")
-        result = paginate(db.session, service.member_pairs(scope.member_id, active=args["active"]),
-                          args["page"], args["per_page"])
+        result = paginate(
+            db.session, service.member_pairs(scope.member_id, active=args["active"]), args["page"], args["per_page"]
+        )
         result["items"] = PairMemberSchema(many=True).dump(result["items"])
         return jsonify(result)
 
@@ -108,8 +125,9 @@ class Visits(MethodView):
             if args.get("pair_id") is not None:
                 stmt = stmt.where(service.Visit.pair_id == args["pair_id"])
         else:
-            stmt = service.list_visits(scope, status=args.get("status"), pair_id=args.get("pair_id"),
-                                       community_id=args.get("community_id"))
+            stmt = service.list_visits(
+                scope, status=args.get("status"), pair_id=args.get("pair_id"), community_id=args.get("community_id")
+            )
         result = paginate(db.session, stmt, args["page"], args["per_page"])
         service.annotate_visits(db.session, result["items"])
         return result

@@ -1,4 +1,5 @@
 """Standing pairs, visit rhythms and visits on the wire. Staff see the resident's phone; members see it masked."""
+
 import marshmallow as ma
 
 from ..api import DumpSchema, LoadSchema, PageArgs
@@ -26,7 +27,9 @@ class PairStaffSchema(DumpSchema):
     member_name = ma.fields.String(attribute="member.name")
     beneficiary_id = ma.fields.Integer()
     beneficiary = ma.fields.Nested(BeneficiaryStaffSchema)
-    group = ma.fields.String(metadata={"description": "五类人群 when paired: special, hardship, key, volunteer, ordinary"})
+    group = ma.fields.String(
+        metadata={"description": "五类人群 when paired: special, hardship, key, volunteer, ordinary"}
+    )
     community_id = ma.fields.Integer()
     community_name = ma.fields.String(attribute="community.name")
     active = ma.fields.Boolean()
@@ -42,11 +45,14 @@ class PairMemberSchema(PairStaffSchema):
 
 class PairCreateSchema(LoadSchema):
     member_id = ma.fields.Integer(required=True, strict=True)
-    beneficiary_id = ma.fields.Integer(strict=True, allow_none=True,
-                                       metadata={"description": "an existing resident record; otherwise describe one"})
+    beneficiary_id = ma.fields.Integer(
+        strict=True, allow_none=True, metadata={"description": "an existing resident record; otherwise describe one"}
+    )
     resident_name = ma.fields.String(validate=ma.validate.Length(min=1, max=50))
     resident_phone = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20))
-    place_id = ma.fields.Integer(strict=True, metadata={"description": "the resident's building (or compound, grid, community)"})
+    place_id = ma.fields.Integer(
+        strict=True, metadata={"description": "the resident's building (or compound, grid, community)"}
+    )
     beneficiary_group = ma.fields.String(validate=ma.validate.OneOf(GROUPS))
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
 
@@ -69,8 +75,10 @@ class RhythmQuerySchema(LoadSchema):
 class RhythmUpdateSchema(LoadSchema):
     rhythms = ma.fields.Dict(
         keys=ma.fields.String(validate=ma.validate.OneOf(GROUPS)),
-        values=ma.fields.String(validate=ma.validate.OneOf(RHYTHMS), allow_none=True), required=True,
-        metadata={"description": "group → daily, weekly, monthly, at_activities, at_consultations; null inherits"})
+        values=ma.fields.String(validate=ma.validate.OneOf(RHYTHMS), allow_none=True),
+        required=True,
+        metadata={"description": "group → daily, weekly, monthly, at_activities, at_consultations; null inherits"},
+    )
 
 
 class RhythmItemSchema(DumpSchema):
@@ -106,10 +114,14 @@ class VisitSchema(DumpSchema):
 
 
 class VisitQuerySchema(PageArgs):
-    status = ma.fields.String(validate=ma.validate.OneOf(VISIT_STATUSES + ("overdue",)),
-                              metadata={"description": "overdue: period ended without a verified claim"})
+    status = ma.fields.String(
+        validate=ma.validate.OneOf(VISIT_STATUSES + ("overdue",)),
+        metadata={"description": "overdue: period ended without a verified claim"},
+    )
     pair_id = ma.fields.Integer()
     community_id = ma.fields.Integer()
-    days = ma.fields.Integer(load_default=30, validate=ma.validate.Range(min=1, max=366),
-                             metadata={"description": "with status=overdue: how many days back"})
-
+    days = ma.fields.Integer(
+        load_default=30,
+        validate=ma.validate.Range(min=1, max=366),
+        metadata={"description": "with status=overdue: how many days back"},
+    )

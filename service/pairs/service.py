@@ -12,10 +12,11 @@ that day; weekly and monthly: a day spread by the pair's id, never before the da
 generated), so a claimed visit never blocks the member's other tasks for a whole week.
 Staff may move that day through the task's normal edit.
 """
+
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, select, update
@@ -31,20 +32,31 @@ from ..people.scope import MANAGE, READ, AreaGrant, Scope
 from ..periods import period_containing
 from ..places.models import Area
 from ..points.catalogue import category_codes
-from ..tasks.models import Claim, Invitation, Task
-from .models import (DEFAULT_RHYTHMS, GROUP_LABELS, GROUPS, PERIODIC, RHYTHM_LABELS, RHYTHMS, Beneficiary,
-                     StandingPair, Visit, VisitRhythm)
+from ..tasks.models import Claim, Invitation
+from .models import (
+    DEFAULT_RHYTHMS,
+    GROUP_LABELS,
+    GROUPS,
+    PERIODIC,
+    RHYTHM_LABELS,
+    RHYTHMS,
+    Beneficiary,
+    StandingPair,
+    Visit,
+    VisitRhythm,
+)
 
 log = logging.getLogger(__name__)
 
-VISIT_CATEGORY = "caring_help"          # 爱心帮扶 in the default catalogue
-VISIT_FROM, VISIT_UNTIL = time(9), time(18)   # the visit task's window on its day, local time
+VISIT_CATEGORY = "caring_help"  # 爱心帮扶 in the default catalogue
+VISIT_FROM, VISIT_UNTIL = time(9), time(18)  # the visit task's window on its day, local time
 PLACE_KINDS = ("community", "compound", "grid", "building")
 OPEN_VISITS = ("due", "invited")
-OVERDUE_DAYS = 30                       # how far back the overdue list looks by default
+OVERDUE_DAYS = 30  # how far back the overdue list looks by default
 
 
 # --- rhythms --------------------------------------------------------------------------
+
 
 def _ancestor_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
@@ -53,9 +65,12 @@ def _ancestor_ids(path: str) -> list[int]:
 def resolve_rhythms(session, path: str) -> dict[str, tuple[str, Area | None]]:
     """Each group's rhythm at ``path`` and the area it comes from (None: the 五见 default)."""
     resolved: dict[str, tuple[str, Area | None]] = {g: (DEFAULT_RHYTHMS[g], None) for g in GROUPS}
-    rows = session.execute(select(VisitRhythm, Area).join(Area, Area.id == VisitRhythm.area_id)
-                           .where(VisitRhythm.area_id.in_(_ancestor_ids(path)))
-                           .order_by(Area.depth)).all()
+    rows = session.execute(
+        select(VisitRhythm, Area)
+        .join(Area, Area.id == VisitRhythm.area_id)
+        .where(VisitRhythm.area_id.in_(_ancestor_ids(path)))
+        .order_by(Area.depth)
+    ).all()
     for row, area in rows:  # shallow to deep: the deepest area wins
         resolved[row.beneficiary_group] = (row.rhythm, area)
     return resolved
@@ -69,8 +84,11 @@ class _RhythmTable:
     """Every rhythm row at once, for the job: resolution without a query per pair."""
 
     def __init__(self, session):
-        self.rows = session.execute(select(Area.path, Area.depth, VisitRhythm.beneficiary_group, VisitRhythm.rhythm)
-                                    .join(Area, Area.id == VisitRhythm.area_id).order_by(Area.depth)).all()
+        self.rows = session.execute(
+            select(Area.path, Area.depth, VisitRhythm.beneficiary_group, VisitRhythm.rhythm)
+            .join(Area, Area.id == VisitRhythm.area_id)
+            .order_by(Area.depth)
+        ).all()
 
     def rhythm(self, path: str, group: str) -> str:
         chosen = DEFAULT_RHYTHMS[group]
@@ -96,11 +114,18 @@ def rhythm_view(session, scope: Scope, area_id: int) -> dict:
     items = []
     for group in GROUPS:
         rhythm, source = resolved[group]
-        items.append({"group": group, "group_label": GROUP_LABELS[group], "rhythm": rhythm,
-                      "rhythm_label": RHYTHM_LABELS[rhythm], "periodic": rhythm in PERIODIC,
-                      "source_area_id": source.id if source else None,
-                      "source_area_name": source.name if source else None,
-                      "set_here": source is not None and source.id == area.id})
+        items.append(
+            {
+                "group": group,
+                "group_label": GROUP_LABELS[group],
+                "rhythm": rhythm,
+                "rhythm_label": RHYTHM_LABELS[rhythm],
+                "periodic": rhythm in PERIODIC,
+                "source_area_id": source.id if source else None,
+                "source_area_name": source.name if source else None,
+                "set_here": source is not None and source.id == area.id,
+            }
+        )
     return {"area_id": area.id, "area_name": area.name, "items": items}
 
 
@@ -117,24 +142,41 @@ def set_rhythm(session, scope: Scope, area_id: int, rhythms: dict, now: datetime
             problems[group] = [f"one of {', '.join(RHYTHMS)}"]
     if problems:
         raise Invalid(N_("走访频次不正确"), fields=problems)
-    existing = {r.beneficiary_group: r for r in session.scalars(select(VisitRhythm).where(VisitRhythm.area_id == area.id))}
+    existing = {
+        r.beneficiary_group: r for r in session.scalars(select(VisitRhythm).where(VisitRhythm.area_id == area.id))
+    }
     for group, rhythm in rhythms.items():
         row = existing.get(group)
         if rhythm is None:
             if row is not None:
                 session.delete(row)
         elif row is None:
-            session.add(VisitRhythm(area_id=area.id, beneficiary_group=group, rhythm=rhythm,
-                                    updated_by_id=scope.account_id, updated_at=now))
+            session.add(
+                VisitRhythm(
+                    area_id=area.id,
+                    beneficiary_group=group,
+                    rhythm=rhythm,
+                    updated_by_id=scope.account_id,
+                    updated_at=now,
+                )
+            )
         else:
             row.rhythm, row.updated_by_id, row.updated_at = rhythm, scope.account_id, now
     session.flush()
-    record(session, scope.account_id, "visit_rhythm.set", "area", area.id, area.path,
-           rhythms={g: r for g, r in sorted(rhythms.items())})
+    record(
+        session,
+        scope.account_id,
+        "visit_rhythm.set",
+        "area",
+        area.id,
+        area.path,
+        rhythms={g: r for g, r in sorted(rhythms.items())},
+    )
     return rhythm_view(session, scope, area.id)
 
 
 # --- residents and pairs ------------------------------------------------------------------
+
 
 def _community_of(session, place: Area) -> Area | None:
     if place.kind == "community":
@@ -154,7 +196,9 @@ def _beneficiary_from(session, scope: Scope, data: dict) -> Beneficiary:
         return beneficiary
     missing = [f for f in ("resident_name", "place_id", "beneficiary_group") if not data.get(f)]
     if missing:
-        raise Invalid(N_("请填写居民姓名、住址和人群类别"), fields={f: ["required without beneficiary_id"] for f in missing})
+        raise Invalid(
+            N_("请填写居民姓名、住址和人群类别"), fields={f: ["required without beneficiary_id"] for f in missing}
+        )
     if data["beneficiary_group"] not in GROUPS:
         raise Invalid(N_("人群类别不正确"), fields={"beneficiary_group": [f"one of {', '.join(GROUPS)}"]})
     place = session.get(Area, data["place_id"])
@@ -174,12 +218,20 @@ def _beneficiary_from(session, scope: Scope, data: dict) -> Beneficiary:
     beneficiary = None
     if phone is not None:
         # The same resident (same mobile in the community) is one record, whoever pairs with them.
-        beneficiary = session.scalar(select(Beneficiary).where(Beneficiary.community_id == community.id,
-                                                               Beneficiary.phone == phone))
+        beneficiary = session.scalar(
+            select(Beneficiary).where(Beneficiary.community_id == community.id, Beneficiary.phone == phone)
+        )
     if beneficiary is None:
-        beneficiary = Beneficiary(community_id=community.id, place_id=place.id, place_path=place.path, name=name,
-                                  phone=phone, beneficiary_group=data["beneficiary_group"],
-                                  note=(data.get("note") or "")[:500], created_by_id=scope.account_id)
+        beneficiary = Beneficiary(
+            community_id=community.id,
+            place_id=place.id,
+            place_path=place.path,
+            name=name,
+            phone=phone,
+            beneficiary_group=data["beneficiary_group"],
+            note=(data.get("note") or "")[:500],
+            created_by_id=scope.account_id,
+        )
         session.add(beneficiary)
     else:
         beneficiary.name, beneficiary.beneficiary_group = name, data["beneficiary_group"]
@@ -199,22 +251,39 @@ def create_pair(session, scope: Scope, data: dict, now: datetime, tz: ZoneInfo) 
     member = get_member(session, scope, data["member_id"])
     if not member.active:
         raise Invalid(N_("该成员已停用"), fields={"member_id": ["inactive"]})
-    live = session.scalar(select(StandingPair.id).where(StandingPair.member_id == member.id,
-                                                        StandingPair.beneficiary_id == beneficiary.id,
-                                                        StandingPair.active))
+    live = session.scalar(
+        select(StandingPair.id).where(
+            StandingPair.member_id == member.id, StandingPair.beneficiary_id == beneficiary.id, StandingPair.active
+        )
+    )
     if live is not None:
         raise Conflict(N_("该成员已与这位居民结对"), pair_id=live)
-    pair = StandingPair(member_id=member.id, beneficiary_id=beneficiary.id,
-                        beneficiary_group=beneficiary.beneficiary_group, community_id=beneficiary.community_id,
-                        active=True, started_at=now, created_by_id=scope.account_id)
+    pair = StandingPair(
+        member_id=member.id,
+        beneficiary_id=beneficiary.id,
+        beneficiary_group=beneficiary.beneficiary_group,
+        community_id=beneficiary.community_id,
+        active=True,
+        started_at=now,
+        created_by_id=scope.account_id,
+    )
     try:
         with session.begin_nested():
             session.add(pair)
             session.flush()
     except IntegrityError:  # the same pair made at the same moment by someone else
         raise Conflict(N_("该成员已与这位居民结对")) from None
-    record(session, scope.account_id, "pair.create", "standing_pair", pair.id, beneficiary.place_path,
-           member_id=member.id, beneficiary_id=beneficiary.id, group=pair.beneficiary_group)
+    record(
+        session,
+        scope.account_id,
+        "pair.create",
+        "standing_pair",
+        pair.id,
+        beneficiary.place_path,
+        member_id=member.id,
+        beneficiary_id=beneficiary.id,
+        group=pair.beneficiary_group,
+    )
     notify_member(session, member.id, "pair.created", f"你已与{beneficiary.name}结对帮扶", link="/my/pairs")
     rhythm = rhythm_for(session, beneficiary.place_path, pair.beneficiary_group)
     if rhythm in PERIODIC:
@@ -245,29 +314,46 @@ def end_pair(session, scope: Scope, pair_id: int, reason: str, now: datetime) ->
     pair.active, pair.ended_at, pair.ended_by_id, pair.end_reason = False, now, scope.account_id, reason.strip()[:300]
     from ..tasks.service import change_task_status
 
-    for visit in session.scalars(select(Visit).where(Visit.pair_id == pair.id, Visit.status.in_(OPEN_VISITS),
-                                                     Visit.due_at > now)):
+    for visit in session.scalars(
+        select(Visit).where(Visit.pair_id == pair.id, Visit.status.in_(OPEN_VISITS), Visit.due_at > now)
+    ):
         task = visit.task
-        reported = task is not None and session.scalar(select(Claim.id).where(
-            Claim.task_id == task.id, Claim.status.in_(("done", "verified")))) is not None
+        reported = (
+            task is not None
+            and session.scalar(select(Claim.id).where(Claim.task_id == task.id, Claim.status.in_(("done", "verified"))))
+            is not None
+        )
         if reported:
             continue  # the member did the visit: verification still pays it
         if task is not None:
-            session.execute(update(Invitation).where(Invitation.task_id == task.id, Invitation.status == "pending")
-                            .values(status="withdrawn", answered_at=now))
+            session.execute(
+                update(Invitation)
+                .where(Invitation.task_id == task.id, Invitation.status == "pending")
+                .values(status="withdrawn", answered_at=now)
+            )
             if task.status in ("draft", "open", "full", "in_progress"):
                 change_task_status(session, scope, task, "cancel", now, reason="结对已解除")
         visit.status, visit.settled_at = "cancelled", now
-    record(session, scope.account_id, "pair.end", "standing_pair", pair.id, pair.beneficiary.place_path,
-           reason=pair.end_reason)
+    record(
+        session,
+        scope.account_id,
+        "pair.end",
+        "standing_pair",
+        pair.id,
+        pair.beneficiary.place_path,
+        reason=pair.end_reason,
+    )
     notify_member(session, pair.member_id, "pair.ended", f"与{pair.beneficiary.name}的结对已解除", link="/my/pairs")
     return pair
 
 
 def list_pairs(scope: Scope, *, community_id=None, member_id=None, group=None, active: bool | None = True):
     """Pairs whose resident lives in the scope's subtree (for staff)."""
-    stmt = (select(StandingPair).join(Beneficiary, Beneficiary.id == StandingPair.beneficiary_id)
-            .where(scope.within(Beneficiary.place_path)))
+    stmt = (
+        select(StandingPair)
+        .join(Beneficiary, Beneficiary.id == StandingPair.beneficiary_id)
+        .where(scope.within(Beneficiary.place_path))
+    )
     if community_id is not None:
         stmt = stmt.where(StandingPair.community_id == community_id)
     if member_id is not None:
@@ -287,6 +373,7 @@ def member_pairs(member_id: int, *, active: bool | None = True):
 
 
 # --- for the matcher ---------------------------------------------------------------------
+
 
 def active_pair_links(session, member_ids=None) -> list[tuple[int, int]]:
     """(member id, beneficiary id) of every active pair (optionally only these members')."""
@@ -312,19 +399,27 @@ def beneficiary_ids_for_tasks(session, task_ids) -> dict[int, int]:
         return {}
     found: dict[int, int] = {}
     for task_id, beneficiary_id in session.execute(
-            select(Visit.task_id, StandingPair.beneficiary_id).join(StandingPair, StandingPair.id == Visit.pair_id)
-            .where(Visit.task_id.in_(task_ids))):
+        select(Visit.task_id, StandingPair.beneficiary_id)
+        .join(StandingPair, StandingPair.id == Visit.pair_id)
+        .where(Visit.task_id.in_(task_ids))
+    ):
         found[task_id] = beneficiary_id
     rows = session.execute(
-        select(task_needs.c.task_id, Beneficiary.id).join(Need, Need.id == task_needs.c.need_id)
-        .join(Beneficiary, and_(Beneficiary.community_id == Need.community_id, Beneficiary.phone == Need.resident_phone))
-        .where(task_needs.c.task_id.in_(task_ids)).order_by(task_needs.c.task_id, Beneficiary.id))
+        select(task_needs.c.task_id, Beneficiary.id)
+        .join(Need, Need.id == task_needs.c.need_id)
+        .join(
+            Beneficiary, and_(Beneficiary.community_id == Need.community_id, Beneficiary.phone == Need.resident_phone)
+        )
+        .where(task_needs.c.task_id.in_(task_ids))
+        .order_by(task_needs.c.task_id, Beneficiary.id)
+    )
     for task_id, beneficiary_id in rows:
         found.setdefault(task_id, beneficiary_id)
     return found
 
 
 # --- periods and generation ------------------------------------------------------------------
+
 
 def visit_period(rhythm: str, day: date, tz: ZoneInfo) -> tuple[date, date]:
     """The local period (first day, first day after) of a periodic rhythm containing ``day``."""
@@ -378,28 +473,47 @@ def _generate_for_pair(session, pair: StandingPair, rhythm: str, now: datetime, 
     beneficiary = pair.beneficiary
     try:
         with session.begin_nested():
-            visit = Visit(pair_id=pair.id, rhythm=rhythm, period_start=start, period_end=end,
-                          due_at=datetime.combine(end, time(), tz).astimezone(timezone.utc), status="due",
-                          created_at=now)
+            visit = Visit(
+                pair_id=pair.id,
+                rhythm=rhythm,
+                period_start=start,
+                period_end=end,
+                due_at=datetime.combine(end, time(), tz).astimezone(UTC),
+                status="due",
+                created_at=now,
+            )
             session.add(visit)
             session.flush()
     except IntegrityError:  # made meanwhile by another run: the unique (pair, period) holds
         return None
     community = pair.community
     place_id = beneficiary.place_id if beneficiary.place_path.startswith(community.path) else None
-    task = create_task(session, _system_scope(community), {
-        "title": f"结对走访：{beneficiary.name}（{_period_words(rhythm, start)}）"[:100],
-        "description": (f"{GROUP_LABELS[pair.beneficiary_group]} · {RHYTHM_LABELS[rhythm]}。"
-                        f"请在 {start.isoformat()} 至 {(end - timedelta(days=1)).isoformat()} 期间走访，"
-                        f"完成后报告服务时长，社区核实后计入红色积分。"),
-        "community_id": community.id, "place_id": place_id, "category": VISIT_CATEGORY,
-        "starts_at": datetime.combine(day, VISIT_FROM, tz).astimezone(timezone.utc),
-        "ends_at": datetime.combine(day, VISIT_UNTIL, tz).astimezone(timezone.utc),
-        "slots": 1, "claim_policy": "invited", "beneficiary_group": pair.beneficiary_group, "kind": "service",
-    }, now)
+    task = create_task(
+        session,
+        _system_scope(community),
+        {
+            "title": f"结对走访：{beneficiary.name}（{_period_words(rhythm, start)}）"[:100],
+            "description": (
+                f"{GROUP_LABELS[pair.beneficiary_group]} · {RHYTHM_LABELS[rhythm]}。"
+                f"请在 {start.isoformat()} 至 {(end - timedelta(days=1)).isoformat()} 期间走访，"
+                f"完成后报告服务时长，社区核实后计入红色积分。"
+            ),
+            "community_id": community.id,
+            "place_id": place_id,
+            "category": VISIT_CATEGORY,
+            "starts_at": datetime.combine(day, VISIT_FROM, tz).astimezone(UTC),
+            "ends_at": datetime.combine(day, VISIT_UNTIL, tz).astimezone(UTC),
+            "slots": 1,
+            "claim_policy": "invited",
+            "beneficiary_group": pair.beneficiary_group,
+            "kind": "service",
+        },
+        now,
+    )
     # No expiry: a visit is the paired member's alone and is never offered to anyone else.
-    session.add(Invitation(task_id=task.id, member_id=pair.member_id, status="pending", reason="结对帮扶走访",
-                           created_at=now))
+    session.add(
+        Invitation(task_id=task.id, member_id=pair.member_id, status="pending", reason="结对帮扶走访", created_at=now)
+    )
     visit.task_id, visit.status = task.id, "invited"
     session.flush()
     notify_member(session, pair.member_id, "visit.invited", task.title, link=f"/tasks/{task.id}")
@@ -413,12 +527,18 @@ def _verified(task_column):
 def settle_visits(session, now: datetime) -> int:
     """Open visits with a verified claim are done; those whose period ended without one are missed
     (a late verification still turns a missed visit into done)."""
-    done = session.execute(update(Visit).where(Visit.status.in_(OPEN_VISITS + ("missed",)), Visit.task_id.is_not(None),
-                                               _verified(Visit.task_id))
-                           .values(status="done", settled_at=now).execution_options(synchronize_session=False)).rowcount
-    missed = session.execute(update(Visit).where(Visit.status.in_(OPEN_VISITS), Visit.due_at <= now)
-                             .values(status="missed", settled_at=now)
-                             .execution_options(synchronize_session=False)).rowcount
+    done = session.execute(
+        update(Visit)
+        .where(Visit.status.in_(OPEN_VISITS + ("missed",)), Visit.task_id.is_not(None), _verified(Visit.task_id))
+        .values(status="done", settled_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    missed = session.execute(
+        update(Visit)
+        .where(Visit.status.in_(OPEN_VISITS), Visit.due_at <= now)
+        .values(status="missed", settled_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     return (done or 0) + (missed or 0)
 
 
@@ -430,9 +550,12 @@ def generate_due_visits(session, now: datetime, tz: ZoneInfo):
     today = now.astimezone(tz).date()
     rhythms = _RhythmTable(session)
     pairs = session.execute(
-        select(StandingPair, Beneficiary.place_path).join(Beneficiary, Beneficiary.id == StandingPair.beneficiary_id)
+        select(StandingPair, Beneficiary.place_path)
+        .join(Beneficiary, Beneficiary.id == StandingPair.beneficiary_id)
         .join(Member, Member.id == StandingPair.member_id)
-        .where(StandingPair.active, Member.active).order_by(StandingPair.id)).all()
+        .where(StandingPair.active, Member.active)
+        .order_by(StandingPair.id)
+    ).all()
     wanted = []
     for pair, path in pairs:
         rhythm = rhythms.rhythm(path, pair.beneficiary_group)
@@ -442,8 +565,10 @@ def generate_due_visits(session, now: datetime, tz: ZoneInfo):
         return 0
     # One read of what exists, so a second run is cheap as well as harmless.
     earliest = min(start for _p, _r, start in wanted)
-    have = {tuple(row) for row in session.execute(select(Visit.pair_id, Visit.period_start)
-                                                  .where(Visit.period_start >= earliest))}
+    have = {
+        tuple(row)
+        for row in session.execute(select(Visit.pair_id, Visit.period_start).where(Visit.period_start >= earliest))
+    }
     todo = [(p, r) for p, r, start in wanted if (p.id, start) not in have]
     if todo and VISIT_CATEGORY not in category_codes(session):
         return {"items": 0, "problems": [f"the service catalogue has no {VISIT_CATEGORY!r} category"]}
@@ -453,8 +578,8 @@ def generate_due_visits(session, now: datetime, tz: ZoneInfo):
             with session.begin_nested():
                 made += _generate_for_pair(session, pair, rhythm, now, tz) is not None
         except (Invalid, NotFound, Forbidden, Conflict) as error:
-            log.warning("visit for pair %s not generated: %s", pair.id, error.message)
-            problems.append(f"pair {pair.id}: {error.message}")
+            log.warning("visit for pair %s not generated: %s", pair.id, error)
+            problems.append(f"pair {pair.id}: {error}")
     if problems:
         return {"items": made, "problems": problems}
     return made
@@ -462,25 +587,33 @@ def generate_due_visits(session, now: datetime, tz: ZoneInfo):
 
 # --- visits for staff and members ---------------------------------------------------------------
 
+
 def _visits_in_scope(scope: Scope):
-    return (select(Visit).join(StandingPair, StandingPair.id == Visit.pair_id)
-            .join(Beneficiary, Beneficiary.id == StandingPair.beneficiary_id)
-            .where(scope.within(Beneficiary.place_path)))
+    return (
+        select(Visit)
+        .join(StandingPair, StandingPair.id == Visit.pair_id)
+        .join(Beneficiary, Beneficiary.id == StandingPair.beneficiary_id)
+        .where(scope.within(Beneficiary.place_path))
+    )
 
 
 def overdue_query(scope: Scope, now: datetime, *, days: int = OVERDUE_DAYS, community_id=None):
     """Visits whose period ended (within ``days``) without a verified claim, most recent first.
     Judged at the moment of asking, whether or not the job has settled them yet."""
     stmt = _visits_in_scope(scope).where(
-        Visit.status.in_(OPEN_VISITS + ("missed",)), Visit.due_at <= now, Visit.due_at > now - timedelta(days=days),
-        ~_verified(Visit.task_id))
+        Visit.status.in_(OPEN_VISITS + ("missed",)),
+        Visit.due_at <= now,
+        Visit.due_at > now - timedelta(days=days),
+        ~_verified(Visit.task_id),
+    )
     if community_id is not None:
         stmt = stmt.where(StandingPair.community_id == community_id)
     return stmt.order_by(Visit.due_at.desc(), Visit.id.desc())
 
 
-def overdue_visits(session, scope: Scope, now: datetime, *, days: int = OVERDUE_DAYS, community_id=None,
-                   limit: int = 200) -> list[Visit]:
+def overdue_visits(
+    session, scope: Scope, now: datetime, *, days: int = OVERDUE_DAYS, community_id=None, limit: int = 200
+) -> list[Visit]:
     """The staff's overdue list: missed visits in their scope, each with its claim's status
     (``claim_status`` "done" means reported and waiting for verification)."""
     stmt = overdue_query(scope, now, days=days, community_id=community_id).limit(limit)
@@ -503,8 +636,9 @@ def annotate_visits(session, visits) -> list:
     task_ids = [v.task_id for v in visits if v.task_id is not None]
     latest: dict[int, str] = {}
     if task_ids:
-        for task_id, status in session.execute(select(Claim.task_id, Claim.status).where(Claim.task_id.in_(task_ids))
-                                               .order_by(Claim.id)):
+        for task_id, status in session.execute(
+            select(Claim.task_id, Claim.status).where(Claim.task_id.in_(task_ids)).order_by(Claim.id)
+        ):
             latest[task_id] = status
     for v in visits:
         v.claim_status = latest.get(v.task_id)
@@ -515,7 +649,8 @@ def current_visits(session, pair_ids, now: datetime) -> dict[int, Visit]:
     """Each pair's latest visit (for the member's page)."""
     out: dict[int, Visit] = {}
     if pair_ids:
-        for visit in session.scalars(select(Visit).where(Visit.pair_id.in_(list(pair_ids)))
-                                     .order_by(Visit.period_start, Visit.id)):
+        for visit in session.scalars(
+            select(Visit).where(Visit.pair_id.in_(list(pair_ids))).order_by(Visit.period_start, Visit.id)
+        ):
             out[visit.pair_id] = visit
     return out

@@ -1,4 +1,5 @@
 """Passwords, logins and bearer tokens."""
+
 from __future__ import annotations
 
 import hashlib
@@ -78,11 +79,13 @@ def issue_token(session, account: Account, hours: int) -> tuple[str, ApiToken]:
 
 @lru_cache(maxsize=1)
 def _identity_statement():
-    return (select(ApiToken.revoked_at, ApiToken.expires_at, Account, *GRANT_COLUMNS)
-            .join(Account, Account.id == ApiToken.account_id)
-            .outerjoin(RoleGrant, and_(RoleGrant.account_id == Account.id, RoleGrant.revoked_at.is_(None)))
-            .outerjoin(Area, Area.id == RoleGrant.area_id)
-            .where(ApiToken.token_hash == bindparam("token_hash")))
+    return (
+        select(ApiToken.revoked_at, ApiToken.expires_at, Account, *GRANT_COLUMNS)
+        .join(Account, Account.id == ApiToken.account_id)
+        .outerjoin(RoleGrant, and_(RoleGrant.account_id == Account.id, RoleGrant.revoked_at.is_(None)))
+        .outerjoin(Area, Area.id == RoleGrant.area_id)
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+    )
 
 
 def identity_for_token(session, token: str) -> tuple[Account | None, Scope]:

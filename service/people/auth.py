@@ -1,4 +1,5 @@
 """Who is asking: bearer tokens on the API, the session cookie on pages."""
+
 from __future__ import annotations
 
 from flask import request

@@ -43,7 +43,9 @@ class Member(db.Model):
             name="party_status",
         ),
         # The few deactivated members (matching counts the active ones around a task from indexes).
-        db.Index("ix_members_inactive", "id", sqlite_where=db.text("active = 0"), postgresql_where=db.text("NOT active")),
+        db.Index(
+            "ix_members_inactive", "id", sqlite_where=db.text("active = 0"), postgresql_where=db.text("NOT active")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,9 +12,22 @@ from .accounts import authenticate, issue_token, revoke_token
 from .phones import normalise_phone
 from .privacy import member_data
 from .auth import bearer_token, current_account, require_scope
-from .schemas import (MemberCreateSchema, MemberDataSchema, MemberQuerySchema, MemberSchema, MemberUpdateSchema, MeSchema,
-                      RoleGrantCreateSchema, RoleGrantQuerySchema, RoleGrantSchema, RoleGrantUpdateSchema,
-                      SkillCreateSchema, SkillSchema, TokenRequestSchema, TokenSchema)
+from .schemas import (
+    MemberCreateSchema,
+    MemberDataSchema,
+    MemberQuerySchema,
+    MemberSchema,
+    MemberUpdateSchema,
+    MeSchema,
+    RoleGrantCreateSchema,
+    RoleGrantQuerySchema,
+    RoleGrantSchema,
+    RoleGrantUpdateSchema,
+    SkillCreateSchema,
+    SkillSchema,
+    TokenRequestSchema,
+    TokenSchema,
+)
 
 members = Blueprint("members", __name__, url_prefix="/api/v1/members", description="成员 Members")
 grants = Blueprint("role_grants", __name__, url_prefix="/api/v1/role-grants", description="角色授权 Role grants")
@@ -113,7 +126,9 @@ class Grants(MethodView):
     @grants.arguments(RoleGrantCreateSchema)
     @grants.response(201, RoleGrantSchema)
     def post(self, data):
-        grant = service.create_grant(db.session, require_scope(), hash_params=current_app.config["PASSWORD_HASH"], **data)
+        grant = service.create_grant(
+            db.session, require_scope(), hash_params=current_app.config["PASSWORD_HASH"], **data
+        )
         db.session.commit()
         return grant
 

@@ -5,8 +5,9 @@ from .models import PARTY_STATUSES, ROLES
 
 
 class WindowSchema(LoadSchema):
-    weekday = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0, max=6),
-                                metadata={"description": "0 = Monday"})
+    weekday = ma.fields.Integer(
+        required=True, strict=True, validate=ma.validate.Range(min=0, max=6), metadata={"description": "0 = Monday"}
+    )
     start = ClockTime(required=True, metadata={"example": "09:00"})
     end = ClockTime(required=True, metadata={"example": "12:00"})
 
@@ -81,8 +82,9 @@ class SkillSchema(DumpSchema):
 
 
 class SkillCreateSchema(LoadSchema):
-    code = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=40),
-                                                      ma.validate.Regexp(r"^[a-z][a-z0-9_]*$")])
+    code = ma.fields.String(
+        required=True, validate=[ma.validate.Length(min=1, max=40), ma.validate.Regexp(r"^[a-z][a-z0-9_]*$")]
+    )
     name = text(40)
     name_en = ma.fields.String(validate=ma.validate.Length(max=60), load_default="")
 
@@ -105,13 +107,17 @@ class RoleGrantCreateSchema(LoadSchema):
     area_id = ma.fields.Integer(strict=True, allow_none=True)
     unit_id = ma.fields.Integer(strict=True, allow_none=True)
     name = ma.fields.String(validate=ma.validate.Length(min=1, max=50), metadata={"description": "for a new account"})
-    password = ma.fields.String(load_only=True, validate=ma.validate.Length(min=8, max=128),
-                                metadata={"description": "initial password for a new account"})
+    password = ma.fields.String(
+        load_only=True,
+        validate=ma.validate.Length(min=8, max=128),
+        metadata={"description": "initial password for a new account"},
+    )
 
 
 class RoleGrantUpdateSchema(LoadSchema):
-    revoked = ma.fields.Boolean(required=True, validate=ma.validate.Equal(True),
-                                metadata={"description": "grants are revoked, never edited"})
+    revoked = ma.fields.Boolean(
+        required=True, validate=ma.validate.Equal(True), metadata={"description": "grants are revoked, never edited"}
+    )
 
 
 class RoleGrantQuerySchema(PageArgs):

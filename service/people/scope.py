@@ -3,6 +3,7 @@
 A grant on an area covers that area's whole subtree. Service functions take a
 ``Scope`` (never the request), so jobs, CLI commands and tests use them too.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -80,7 +81,8 @@ def scope_for(session, account: Account | None) -> Scope:
     if account is None or not account.active:
         return ANONYMOUS
     rows = session.execute(
-        select(*GRANT_COLUMNS).outerjoin(Area, Area.id == RoleGrant.area_id)
+        select(*GRANT_COLUMNS)
+        .outerjoin(Area, Area.id == RoleGrant.area_id)
         .where(RoleGrant.account_id == account.id, RoleGrant.revoked_at.is_(None))
     ).all()
     return scope_of_grants(account, rows)

@@ -1,4 +1,5 @@
 """Members, skills vocabulary and role grants: scoped reads and writes."""
+
 from __future__ import annotations
 
 from sqlalchemy import exists, select
@@ -31,6 +32,7 @@ def checked_phone(raw: str, field: str = "phone") -> str:
 
 # --- members -----------------------------------------------------------------
 
+
 def member_visibility(scope: Scope, at_least: str = READ):
     """Members a scope may see: home in its subtree, working at a unit it administers,
     or holding a pending or approved registration (双报到) with a community in its subtree."""
@@ -41,18 +43,27 @@ def member_visibility(scope: Scope, at_least: str = READ):
     if scope.paths(at_least):
         # A unit-side community must see the members who report to it from elsewhere.
         condition = condition | exists(
-            select(Registration.id).join(Area, Area.id == Registration.community_id).where(
-                Registration.member_id == Member.id, Registration.status.in_(("pending", "approved")),
-                scope.within(Area.path, at_least)))
+            select(Registration.id)
+            .join(Area, Area.id == Registration.community_id)
+            .where(
+                Registration.member_id == Member.id,
+                Registration.status.in_(("pending", "approved")),
+                scope.within(Area.path, at_least),
+            )
+        )
     if scope.unit_ids:
         condition = condition | Member.unit_id.in_(scope.unit_ids)
     return condition
 
 
-def list_members(scope: Scope, *, q=None, phone=None, party_status=None, unit_id=None, area_path=None,
-                 skill=None, active=None):
-    stmt = select(Member).where(member_visibility(scope)).options(
-        selectinload(Member.skills), selectinload(Member.availability))
+def list_members(
+    scope: Scope, *, q=None, phone=None, party_status=None, unit_id=None, area_path=None, skill=None, active=None
+):
+    stmt = (
+        select(Member)
+        .where(member_visibility(scope))
+        .options(selectinload(Member.skills), selectinload(Member.availability))
+    )
     if q:
         stmt = stmt.where(Member.name.contains(q, autoescape=True))
     if phone:
@@ -62,8 +73,13 @@ def list_members(scope: Scope, *, q=None, phone=None, party_status=None, unit_id
     if unit_id is not None:
         stmt = stmt.where(Member.unit_id == unit_id)
     if area_path is not None:
-        stmt = stmt.where(exists(select(Area.id).where(
-            Area.id == Member.home_building_id, Area.path.startswith(area_path, autoescape=True))))
+        stmt = stmt.where(
+            exists(
+                select(Area.id).where(
+                    Area.id == Member.home_building_id, Area.path.startswith(area_path, autoescape=True)
+                )
+            )
+        )
     if skill:
         stmt = stmt.where(Member.skills.any(SkillTag.code == skill))
     if active is not None:
@@ -132,8 +148,12 @@ def create_member(session, scope: Scope, data: dict) -> Member:
     if session.scalar(select(Member.id).where(Member.phone == phone)) is not None:
         raise Conflict("该手机号已登记", fields={"phone": ["already registered"]})
     member = Member(
-        name=data["name"].strip(), phone=phone, party_status=data["party_status"], unit_id=unit_id,
-        home_building_id=home.id if home else None, active=data.get("active", True),
+        name=data["name"].strip(),
+        phone=phone,
+        party_status=data["party_status"],
+        unit_id=unit_id,
+        home_building_id=home.id if home else None,
+        active=data.get("active", True),
         hide_public=data.get("hide_public", False),
     )
     member.skills = skills_by_code(session, data.get("skills", []))
@@ -182,17 +202,18 @@ def update_member(session, scope: Scope, member: Member, changes: dict) -> Membe
     if "availability" in changes:
         member.availability = availability_rows(changes["availability"])
     path = member.home_building.path if member.home_building else None
-    record(session, scope.account_id, "member.update", "member", member.id, path,
-           fields=sorted(changes))
+    record(session, scope.account_id, "member.update", "member", member.id, path, fields=sorted(changes))
     return member
 
 
 # --- role grants -------------------------------------------------------------
 
+
 def _grant_visible(scope: Scope):
     area_ok = exists(select(Area.id).where(Area.id == RoleGrant.area_id, scope.within(Area.path, MANAGE)))
     unit_owner_ok = exists(
-        select(Unit.id).join(Area, Area.id == Unit.area_id)
+        select(Unit.id)
+        .join(Area, Area.id == Unit.area_id)
         .where(Unit.id == RoleGrant.unit_id, scope.within(Area.path, MANAGE))
     )
     condition = area_ok | unit_owner_ok
@@ -247,8 +268,18 @@ def find_or_create_account(session, phone: str, name: str | None, password: str 
     return account
 
 
-def create_grant(session, scope: Scope | None, *, phone: str, role: str, area_id=None, unit_id=None,
-                 name=None, password=None, hash_params: dict) -> RoleGrant:
+def create_grant(
+    session,
+    scope: Scope | None,
+    *,
+    phone: str,
+    role: str,
+    area_id=None,
+    unit_id=None,
+    name=None,
+    password=None,
+    hash_params: dict,
+) -> RoleGrant:
     if role == "member":
         raise Invalid("党员角色随成员档案自动获得，无需授予", fields={"role": ["implicit for member records"]})
     area = unit = None
@@ -259,32 +290,53 @@ def create_grant(session, scope: Scope | None, *, phone: str, role: str, area_id
         if area is None or (scope is not None and not scope.covers(area.path, MANAGE)):
             raise NotFound("区域不存在")
         if area.kind not in ROLE_AREA_KINDS[role]:
-            raise Invalid(f"{role} 只能授予在 {'/'.join(ROLE_AREA_KINDS[role])} 上",
-                          fields={"area_id": [f"{role} goes on {'/'.join(ROLE_AREA_KINDS[role])}"]})
+            raise Invalid(
+                f"{role} 只能授予在 {'/'.join(ROLE_AREA_KINDS[role])} 上",
+                fields={"area_id": [f"{role} goes on {'/'.join(ROLE_AREA_KINDS[role])}"]},
+            )
     elif role == "unit_admin":
         if unit_id is None or area_id is not None:
             raise Invalid("单位管理员需要 unit_id", fields={"unit_id": ["required for this role"]})
         unit = session.get(Unit, unit_id)
-        visible = unit is not None and (scope is None or unit.id in scope.unit_ids or scope.covers(unit.area.path, READ))
+        visible = unit is not None and (
+            scope is None or unit.id in scope.unit_ids or scope.covers(unit.area.path, READ)
+        )
         if not visible:
             raise NotFound("单位不存在")
     else:
         raise Invalid("未知角色", fields={"role": ["unknown role"]})
     _may_grant(session, scope, role, area, unit)
     account = find_or_create_account(session, checked_phone(phone), name, password, hash_params)
-    duplicate = session.scalar(select(RoleGrant.id).where(
-        RoleGrant.account_id == account.id, RoleGrant.role == role, RoleGrant.revoked_at.is_(None),
-        RoleGrant.area_id.is_(area_id) if area_id is None else RoleGrant.area_id == area_id,
-        RoleGrant.unit_id.is_(unit_id) if unit_id is None else RoleGrant.unit_id == unit_id,
-    ))
+    duplicate = session.scalar(
+        select(RoleGrant.id).where(
+            RoleGrant.account_id == account.id,
+            RoleGrant.role == role,
+            RoleGrant.revoked_at.is_(None),
+            RoleGrant.area_id.is_(area_id) if area_id is None else RoleGrant.area_id == area_id,
+            RoleGrant.unit_id.is_(unit_id) if unit_id is None else RoleGrant.unit_id == unit_id,
+        )
+    )
     if duplicate is not None:
         raise Conflict("该授权已存在", existing_id=duplicate)
-    grant = RoleGrant(account_id=account.id, role=role, area_id=area_id, unit_id=unit_id,
-                      granted_by_id=scope.account_id if scope else None)
+    grant = RoleGrant(
+        account_id=account.id,
+        role=role,
+        area_id=area_id,
+        unit_id=unit_id,
+        granted_by_id=scope.account_id if scope else None,
+    )
     session.add(grant)
     session.flush()
-    record(session, scope.account_id if scope else None, "role_grant.create", "role_grant", grant.id,
-           area.path if area else unit.area.path, role=role, account_id=account.id)
+    record(
+        session,
+        scope.account_id if scope else None,
+        "role_grant.create",
+        "role_grant",
+        grant.id,
+        area.path if area else unit.area.path,
+        role=role,
+        account_id=account.id,
+    )
     return grant
 
 
@@ -294,8 +346,15 @@ def revoke_grant(session, scope: Scope, grant: RoleGrant) -> RoleGrant:
     _may_grant(session, scope, grant.role, grant.area, grant.unit)
     grant.revoked_at = utcnow()
     grant.revoked_by_id = scope.account_id
-    record(session, scope.account_id, "role_grant.revoke", "role_grant", grant.id,
-           grant.area.path if grant.area else grant.unit.area.path, role=grant.role)
+    record(
+        session,
+        scope.account_id,
+        "role_grant.revoke",
+        "role_grant",
+        grant.id,
+        grant.area.path if grant.area else grant.unit.area.path,
+        role=grant.role,
+    )
     return grant
 
 

@@ -32,7 +32,9 @@ def may_contain(parent_kind: str, child_kind: str) -> bool:
 
 class Area(db.Model):
     __tablename__ = "areas"
-    __table_args__ = (CheckConstraint("kind IN ('city','district','street','community','compound','grid','building')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('city','district','street','community','compound','grid','building')", name="kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)

@@ -6,8 +6,16 @@ from ..database import db
 from ..people.auth import require_scope
 from ..people.scope import MANAGE
 from . import service
-from .schemas import (AreaCreateSchema, AreaQuerySchema, AreaSchema, AreaUpdateSchema, UnitCreateSchema,
-                      UnitQuerySchema, UnitSchema, UnitUpdateSchema)
+from .schemas import (
+    AreaCreateSchema,
+    AreaQuerySchema,
+    AreaSchema,
+    AreaUpdateSchema,
+    UnitCreateSchema,
+    UnitQuerySchema,
+    UnitSchema,
+    UnitUpdateSchema,
+)
 
 areas = Blueprint("areas", __name__, url_prefix="/api/v1/areas", description="区域树 Area tree")
 units = Blueprint("units", __name__, url_prefix="/api/v1/units", description="单位 Work units")

@@ -50,8 +50,9 @@ class UnitCreateSchema(LoadSchema):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(UNIT_KINDS))
     area_id = ma.fields.Integer(required=True, strict=True)
     code = ma.fields.String(validate=ma.validate.Length(max=32), allow_none=True)
-    community_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list,
-                                   validate=ma.validate.Length(max=50))
+    community_ids = ma.fields.List(
+        ma.fields.Integer(strict=True), load_default=list, validate=ma.validate.Length(max=50)
+    )
 
 
 class UnitUpdateSchema(LoadSchema):

@@ -1,4 +1,5 @@
 """Area tree and work units: scoped reads and writes. Functions take a session and a scope."""
+
 from __future__ import annotations
 
 from sqlalchemy import exists, select
@@ -10,6 +11,7 @@ from .models import AREA_KINDS, UNIT_KINDS, Area, Unit, UnitPairing, may_contain
 
 
 # --- areas -------------------------------------------------------------------
+
 
 def get_area(session, scope: Scope, area_id: int, at_least: str = READ) -> Area:
     """The area if ``scope`` may see it; 404 otherwise (403 if seen but not ``at_least``)."""
@@ -47,8 +49,16 @@ def place_under(area: Area, parent: Area | None) -> None:
     area.depth = (parent.depth + 1) if parent else 0
 
 
-def create_area(session, scope: Scope | None, *, parent_id: int | None, kind: str, name: str,
-                code: str | None = None, households: int | None = None) -> Area:
+def create_area(
+    session,
+    scope: Scope | None,
+    *,
+    parent_id: int | None,
+    kind: str,
+    name: str,
+    code: str | None = None,
+    households: int | None = None,
+) -> Area:
     """Create an area. ``scope`` None is the CLI bootstrapping a root."""
     if kind not in AREA_KINDS:
         raise Invalid("未知的区域类型", fields={"kind": [f"one of {', '.join(AREA_KINDS)}"]})
@@ -83,6 +93,7 @@ def update_area(session, scope: Scope, area: Area, changes: dict) -> Area:
 
 # --- units -------------------------------------------------------------------
 
+
 def _unit_visible(scope: Scope, at_least: str):
     owner = select(Area.id).where(Area.id == Unit.area_id, scope.within(Area.path, at_least))
     paired = (
@@ -101,8 +112,11 @@ def list_units(scope: Scope, *, kind=None, community_id=None, q=None):
     if kind:
         stmt = stmt.where(Unit.kind == kind)
     if community_id is not None:
-        stmt = stmt.where(exists(select(UnitPairing.id).where(
-            UnitPairing.unit_id == Unit.id, UnitPairing.community_id == community_id)))
+        stmt = stmt.where(
+            exists(
+                select(UnitPairing.id).where(UnitPairing.unit_id == Unit.id, UnitPairing.community_id == community_id)
+            )
+        )
     if q:
         stmt = stmt.where(Unit.name.contains(q, autoescape=True))
     return stmt.order_by(Unit.id)
@@ -120,7 +134,9 @@ def _managed_communities(session, scope: Scope, community_ids) -> list[Area]:
     for cid in sorted(set(community_ids)):
         area = session.get(Area, cid)
         if area is None or area.kind != "community" or not scope.covers(area.path, MANAGE):
-            raise Invalid(f"社区 {cid} 不存在或不在管辖范围", fields={"community_ids": [f"{cid}: not a community you manage"]})
+            raise Invalid(
+                f"社区 {cid} 不存在或不在管辖范围", fields={"community_ids": [f"{cid}: not a community you manage"]}
+            )
         communities.append(area)
     return communities
 

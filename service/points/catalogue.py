@@ -1,4 +1,5 @@
 """The default service catalogue: seven classes and example items from the seed reports."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -7,39 +8,72 @@ from .models import ServiceCategory, ServiceItem
 
 # code: (中文, English, [(item code, 中文, English), ...])
 DEFAULT_CATALOGUE = {
-    "caring_help": ("爱心帮扶", "Caring help", [
-        ("visit_elderly", "探访独居老人", "Visiting elderly people living alone"),
-        ("shopping_bedridden", "为卧床老人代购", "Shopping for the bedridden"),
-        ("micro_wish", "微心愿", "Micro-wishes for children in hardship"),
-    ]),
-    "everyday_help": ("便民服务", "Everyday help", [
-        ("haircut", "义务理发", "Haircuts"), ("mending", "缝补", "Mending"),
-        ("knife_sharpening", "磨刀", "Knife sharpening"), ("small_repairs", "小修小补", "Small repairs"),
-        ("errands", "帮办代办", "Errands"),
-    ]),
-    "environment": ("环境整治", "Environment", [
-        ("stairwell_clutter", "清理楼道杂物", "Clearing stairwell clutter"),
-        ("flying_wires", "整治飞线充电", "Removing unsafe e-bike charging wires"),
-        ("green_space", "整治毁绿种菜", "Restoring green space"),
-        ("sorting_guidance", "垃圾分类指导", "Garbage sorting guidance"),
-    ]),
-    "civility": ("文明督导", "Civility", [
-        ("traffic_persuasion", "交通劝导", "Traffic persuasion"),
-        ("sorting_supervision", "垃圾分类督导", "Garbage sorting supervision"),
-        ("parking_order", "停车秩序", "Parking order"),
-    ]),
-    "mediation": ("矛盾调解", "Mediation", [
-        ("neighbour_dispute", "邻里纠纷调解", "Neighbour disputes"),
-        ("property_dispute", "业主与物业纠纷调解", "Owner–property company disputes"),
-    ]),
-    "safety": ("平安巡逻", "Safety", [
-        ("patrol", "平安巡逻", "Patrols"), ("hazard_check", "隐患排查（燃气、电动车）", "Hazard checks (gas, e-bikes)"),
-        ("flood_check", "防汛巡查", "Flood checks"),
-    ]),
-    "outreach": ("政策宣讲", "Outreach", [
-        ("policy_talk", "政策宣讲", "Policy explanation"), ("legal_aid", "法律援助", "Legal aid"),
-        ("health_talk", "健康讲座", "Health talks"), ("law_education", "普法宣传", "Law education"),
-    ]),
+    "caring_help": (
+        "爱心帮扶",
+        "Caring help",
+        [
+            ("visit_elderly", "探访独居老人", "Visiting elderly people living alone"),
+            ("shopping_bedridden", "为卧床老人代购", "Shopping for the bedridden"),
+            ("micro_wish", "微心愿", "Micro-wishes for children in hardship"),
+        ],
+    ),
+    "everyday_help": (
+        "便民服务",
+        "Everyday help",
+        [
+            ("haircut", "义务理发", "Haircuts"),
+            ("mending", "缝补", "Mending"),
+            ("knife_sharpening", "磨刀", "Knife sharpening"),
+            ("small_repairs", "小修小补", "Small repairs"),
+            ("errands", "帮办代办", "Errands"),
+        ],
+    ),
+    "environment": (
+        "环境整治",
+        "Environment",
+        [
+            ("stairwell_clutter", "清理楼道杂物", "Clearing stairwell clutter"),
+            ("flying_wires", "整治飞线充电", "Removing unsafe e-bike charging wires"),
+            ("green_space", "整治毁绿种菜", "Restoring green space"),
+            ("sorting_guidance", "垃圾分类指导", "Garbage sorting guidance"),
+        ],
+    ),
+    "civility": (
+        "文明督导",
+        "Civility",
+        [
+            ("traffic_persuasion", "交通劝导", "Traffic persuasion"),
+            ("sorting_supervision", "垃圾分类督导", "Garbage sorting supervision"),
+            ("parking_order", "停车秩序", "Parking order"),
+        ],
+    ),
+    "mediation": (
+        "矛盾调解",
+        "Mediation",
+        [
+            ("neighbour_dispute", "邻里纠纷调解", "Neighbour disputes"),
+            ("property_dispute", "业主与物业纠纷调解", "Owner–property company disputes"),
+        ],
+    ),
+    "safety": (
+        "平安巡逻",
+        "Safety",
+        [
+            ("patrol", "平安巡逻", "Patrols"),
+            ("hazard_check", "隐患排查（燃气、电动车）", "Hazard checks (gas, e-bikes)"),
+            ("flood_check", "防汛巡查", "Flood checks"),
+        ],
+    ),
+    "outreach": (
+        "政策宣讲",
+        "Outreach",
+        [
+            ("policy_talk", "政策宣讲", "Policy explanation"),
+            ("legal_aid", "法律援助", "Legal aid"),
+            ("health_talk", "健康讲座", "Health talks"),
+            ("law_education", "普法宣传", "Law education"),
+        ],
+    ),
 }
 
 
@@ -55,7 +89,11 @@ def ensure_default_catalogue(session) -> None:
             session.flush()
         for item_sort, (item_code, item_name, item_en) in enumerate(entries):
             if item_code not in items:
-                session.add(ServiceItem(category_id=category.id, code=item_code, name=item_name, name_en=item_en, sort=item_sort))
+                session.add(
+                    ServiceItem(
+                        category_id=category.id, code=item_code, name=item_name, name_en=item_en, sort=item_sort
+                    )
+                )
     session.flush()
 
 

@@ -5,6 +5,7 @@ same event twice returns the first entry. Postings for one member are
 serialised by a row lock on the member (SQLite: the write lock every write
 transaction takes at BEGIN), so caps hold under concurrency.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,7 +35,8 @@ def rules_in_force(session, community: Area, on: date) -> RulesInForce:
     """The rule set that governs ``community`` on ``on``: the deepest area's, latest version in effect."""
     ancestors = community.ancestor_ids()
     candidates = session.scalars(
-        select(RuleSet).where(RuleSet.area_id.in_(ancestors), RuleSet.effective_from <= on)
+        select(RuleSet)
+        .where(RuleSet.area_id.in_(ancestors), RuleSet.effective_from <= on)
         .order_by(RuleSet.effective_from.desc(), RuleSet.version.desc())
     ).all()
     if not candidates:
@@ -72,9 +74,12 @@ def _award_total(session, member_id: int, start: datetime, end: datetime, side: 
     reversed_award = select(original.c.id).where(original.c.kind == "award")
     conditions = [
         LedgerEntry.member_id == member_id,
-        LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end,
-        or_(LedgerEntry.kind == "award",
-            and_(LedgerEntry.kind == "reversal", LedgerEntry.reverses_id.in_(reversed_award))),
+        LedgerEntry.occurred_at >= start,
+        LedgerEntry.occurred_at < end,
+        or_(
+            LedgerEntry.kind == "award",
+            and_(LedgerEntry.kind == "reversal", LedgerEntry.reverses_id.in_(reversed_award)),
+        ),
     ]
     if side is not None:
         conditions.append(LedgerEntry.side == side)
@@ -82,7 +87,9 @@ def _award_total(session, member_id: int, start: datetime, end: datetime, side: 
     return Decimal(tenths) * TENTH
 
 
-def capped(session, rules: dict, member_id: int, service: Service, side: str, comp: Computation, tz: ZoneInfo) -> Decimal:
+def capped(
+    session, rules: dict, member_id: int, service: Service, side: str, comp: Computation, tz: ZoneInfo
+) -> Decimal:
     caps = rules["caps"]
     side_filter = side if caps["per_side"] else None
     amount = comp.amount
@@ -101,8 +108,19 @@ def _tenths(points: Decimal) -> int:
     return int((points / TENTH).to_integral_value())
 
 
-def award_service(session, *, member_id: int, community_id: int, service: Service, key: str, source_type: str,
-                  source_id: int | None, actor_id: int | None, tz: ZoneInfo, note: str = "") -> LedgerEntry:
+def award_service(
+    session,
+    *,
+    member_id: int,
+    community_id: int,
+    service: Service,
+    key: str,
+    source_type: str,
+    source_id: int | None,
+    actor_id: int | None,
+    tz: ZoneInfo,
+    note: str = "",
+) -> LedgerEntry:
     """Award points for verified service, under the rules in force when it happened."""
     member = _lock_member(session, member_id)
     existing = _existing(session, key)
@@ -117,70 +135,175 @@ def award_service(session, *, member_id: int, community_id: int, service: Servic
     amount = capped(session, in_force.body, member_id, service, side, comp, tz)
     explanation = "; ".join(comp.lines + ([note] if note else []))
     entry = LedgerEntry(
-        member_id=member_id, amount=_tenths(amount), side=side, kind="award", community_id=community_id,
-        unit_id=member.unit_id, category=service.category, source_type=source_type, source_id=source_id,
-        rule_set_id=in_force.rule_set.id, hours_tenths=_tenths(service.hours) if service.hours is not None else None,
-        explanation=explanation, actor_id=actor_id, occurred_at=service.occurred_at, idempotency_key=key,
+        member_id=member_id,
+        amount=_tenths(amount),
+        side=side,
+        kind="award",
+        community_id=community_id,
+        unit_id=member.unit_id,
+        category=service.category,
+        source_type=source_type,
+        source_id=source_id,
+        rule_set_id=in_force.rule_set.id,
+        hours_tenths=_tenths(service.hours) if service.hours is not None else None,
+        explanation=explanation,
+        actor_id=actor_id,
+        occurred_at=service.occurred_at,
+        idempotency_key=key,
     )
     session.add(entry)
     session.flush()
     return entry
 
 
-def _post_fixed(session, *, kind: str, member_id: int, community_id: int, points: Decimal, occurred_at: datetime,
-                key: str, source_type: str, source_id, actor_id, explanation: str, rule_set_id=None,
-                category=None) -> LedgerEntry:
+def _post_fixed(
+    session,
+    *,
+    kind: str,
+    member_id: int,
+    community_id: int,
+    points: Decimal,
+    occurred_at: datetime,
+    key: str,
+    source_type: str,
+    source_id,
+    actor_id,
+    explanation: str,
+    rule_set_id=None,
+    category=None,
+) -> LedgerEntry:
     member = _lock_member(session, member_id)
     existing = _existing(session, key)
     if existing is not None:
         return existing
     entry = LedgerEntry(
-        member_id=member_id, amount=_tenths(points), side=side_for(session, member_id, community_id, occurred_at),
-        kind=kind, community_id=community_id, unit_id=member.unit_id, category=category, source_type=source_type,
-        source_id=source_id, rule_set_id=rule_set_id, explanation=explanation, actor_id=actor_id,
-        occurred_at=occurred_at, idempotency_key=key,
+        member_id=member_id,
+        amount=_tenths(points),
+        side=side_for(session, member_id, community_id, occurred_at),
+        kind=kind,
+        community_id=community_id,
+        unit_id=member.unit_id,
+        category=category,
+        source_type=source_type,
+        source_id=source_id,
+        rule_set_id=rule_set_id,
+        explanation=explanation,
+        actor_id=actor_id,
+        occurred_at=occurred_at,
+        idempotency_key=key,
     )
     session.add(entry)
     session.flush()
     return entry
 
 
-def award_rating_bonus(session, *, member_id: int, community_id: int, occurred_at: datetime, key: str,
-                       source_type: str, source_id: int, tz: ZoneInfo, actor_id=None) -> LedgerEntry | None:
+def award_rating_bonus(
+    session,
+    *,
+    member_id: int,
+    community_id: int,
+    occurred_at: datetime,
+    key: str,
+    source_type: str,
+    source_id: int,
+    tz: ZoneInfo,
+    actor_id=None,
+) -> LedgerEntry | None:
     """The bonus a 5-star resident rating earns, if the rules in force give one."""
     community = session.get(Area, community_id)
     in_force = rules_in_force(session, community, local_day(occurred_at, tz))
     bonus = in_force.body["rating_bonus"]
     if not bonus:
         return None
-    return _post_fixed(session, kind="bonus", member_id=member_id, community_id=community_id, points=bonus,
-                       occurred_at=occurred_at, key=key, source_type=source_type, source_id=source_id,
-                       actor_id=actor_id, explanation=f"居民五星好评奖励 {bonus}", rule_set_id=in_force.rule_set.id)
+    return _post_fixed(
+        session,
+        kind="bonus",
+        member_id=member_id,
+        community_id=community_id,
+        points=bonus,
+        occurred_at=occurred_at,
+        key=key,
+        source_type=source_type,
+        source_id=source_id,
+        actor_id=actor_id,
+        explanation=f"居民五星好评奖励 {bonus}",
+        rule_set_id=in_force.rule_set.id,
+    )
 
 
-def charge_no_show(session, *, member_id: int, community_id: int, occurred_at: datetime, key: str,
-                   source_type: str, source_id: int, tz: ZoneInfo, actor_id=None) -> LedgerEntry | None:
+def charge_no_show(
+    session,
+    *,
+    member_id: int,
+    community_id: int,
+    occurred_at: datetime,
+    key: str,
+    source_type: str,
+    source_id: int,
+    tz: ZoneInfo,
+    actor_id=None,
+) -> LedgerEntry | None:
     community = session.get(Area, community_id)
     in_force = rules_in_force(session, community, local_day(occurred_at, tz))
     penalty = in_force.body["no_show_penalty"]
     if not penalty:
         return None
-    return _post_fixed(session, kind="penalty", member_id=member_id, community_id=community_id, points=-penalty,
-                       occurred_at=occurred_at, key=key, source_type=source_type, source_id=source_id,
-                       actor_id=actor_id, explanation=f"报名未到扣分 -{penalty}", rule_set_id=in_force.rule_set.id)
+    return _post_fixed(
+        session,
+        kind="penalty",
+        member_id=member_id,
+        community_id=community_id,
+        points=-penalty,
+        occurred_at=occurred_at,
+        key=key,
+        source_type=source_type,
+        source_id=source_id,
+        actor_id=actor_id,
+        explanation=f"报名未到扣分 -{penalty}",
+        rule_set_id=in_force.rule_set.id,
+    )
 
 
-def adjust(session, *, member_id: int, community_id: int, points: Decimal, reason: str, actor_id: int,
-           key: str, occurred_at: datetime, area_path: str) -> LedgerEntry:
+def adjust(
+    session,
+    *,
+    member_id: int,
+    community_id: int,
+    points: Decimal,
+    reason: str,
+    actor_id: int,
+    key: str,
+    occurred_at: datetime,
+    area_path: str,
+) -> LedgerEntry:
     if not reason.strip():
         raise Invalid("调整积分必须写明原因", fields={"reason": ["required"]})
     if points == 0:
         raise Invalid("调整分值不能为 0", fields={"points": ["must not be zero"]})
-    entry = _post_fixed(session, kind="adjustment", member_id=member_id, community_id=community_id, points=points,
-                        occurred_at=occurred_at, key=key, source_type="manual", source_id=None, actor_id=actor_id,
-                        explanation=f"人工调整 {points:+}: {reason.strip()}")
-    record(session, actor_id, "points.adjust", "ledger_entry", entry.id, area_path,
-           member_id=member_id, tenths=entry.amount, reason=reason.strip())
+    entry = _post_fixed(
+        session,
+        kind="adjustment",
+        member_id=member_id,
+        community_id=community_id,
+        points=points,
+        occurred_at=occurred_at,
+        key=key,
+        source_type="manual",
+        source_id=None,
+        actor_id=actor_id,
+        explanation=f"人工调整 {points:+}: {reason.strip()}",
+    )
+    record(
+        session,
+        actor_id,
+        "points.adjust",
+        "ledger_entry",
+        entry.id,
+        area_path,
+        member_id=member_id,
+        tenths=entry.amount,
+        reason=reason.strip(),
+    )
     return entry
 
 
@@ -196,14 +319,34 @@ def reverse(session, *, entry: LedgerEntry, reason: str, actor_id: int | None, a
     if existing is not None:
         raise Conflict("该记录已冲正", reversal_id=existing.id)
     reversal = LedgerEntry(
-        member_id=entry.member_id, amount=-entry.amount, side=entry.side, kind="reversal",
-        community_id=entry.community_id, unit_id=entry.unit_id, category=entry.category,
-        source_type="ledger_entry", source_id=entry.id, rule_set_id=entry.rule_set_id,
-        hours_tenths=None, explanation=f"冲正 #{entry.id}: {reason.strip()}", actor_id=actor_id,
-        occurred_at=entry.occurred_at, idempotency_key=key, reverses_id=entry.id,
+        member_id=entry.member_id,
+        amount=-entry.amount,
+        side=entry.side,
+        kind="reversal",
+        community_id=entry.community_id,
+        unit_id=entry.unit_id,
+        category=entry.category,
+        source_type="ledger_entry",
+        source_id=entry.id,
+        rule_set_id=entry.rule_set_id,
+        hours_tenths=None,
+        explanation=f"冲正 #{entry.id}: {reason.strip()}",
+        actor_id=actor_id,
+        occurred_at=entry.occurred_at,
+        idempotency_key=key,
+        reverses_id=entry.id,
     )
     session.add(reversal)
     session.flush()
-    record(session, actor_id, "points.reverse", "ledger_entry", reversal.id, area_path,
-           reverses=entry.id, tenths=reversal.amount, reason=reason.strip())
+    record(
+        session,
+        actor_id,
+        "points.reverse",
+        "ledger_entry",
+        reversal.id,
+        area_path,
+        reverses=entry.id,
+        tenths=reversal.amount,
+        reason=reason.strip(),
+    )
     return reversal

@@ -1,8 +1,9 @@
 """Points pages: the member's 双积分, the rules editor, 双评价 for units and communities."""
+
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 
 import marshmallow as ma
 from flask import flash, redirect, render_template, request, url_for
@@ -14,15 +15,13 @@ from ..database import db
 from ..errors import DomainError
 from ..periods import app_timezone, period_containing, today
 from ..people.auth import current_scope
-from ..people.scope import MANAGE
-from ..places.models import Area, Unit
-from ..registration.service import sides_at
+from ..places.models import Area
 from ..web.forms import EmptyForm
 from ..web.helpers import flash_error
 from . import service
 from .models import RuleSet
 from .routes import RATING_LABELS, double_evaluation_xlsx, pages
-from .rules import DEFAULT_RULES, RuleBodySchema
+from .rules import DEFAULT_RULES
 from ..exports import download
 
 
@@ -47,8 +46,9 @@ def my_points():
     period = _period_from_args()
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100000))
     data = service.member_points(db.session, scope, scope.member_id, period, page, 20)
-    return render_template("points/me.html", data=data, period=period,
-                           previous=period.previous(), following=period.next())
+    return render_template(
+        "points/me.html", data=data, period=period, previous=period.previous(), following=period.next()
+    )
 
 
 def _rule_areas(scope):
@@ -78,8 +78,14 @@ def rules_editor():
             if not isinstance(body, dict):
                 raise ValueError("not an object")
             effective_date = date.fromisoformat(effective)
-            service.publish_rule_set(db.session, scope, area_id=selected, effective_from=effective_date,
-                                     body=body, note=request.form.get("note", "")[:500])
+            service.publish_rule_set(
+                db.session,
+                scope,
+                area_id=selected,
+                effective_from=effective_date,
+                body=body,
+                note=request.form.get("note", "")[:500],
+            )
         except (ValueError, json.JSONDecodeError) as exc:
             db.session.rollback()
             errors = _("规则不是有效的 JSON 或日期不正确：%(e)s", e=str(exc))
@@ -99,9 +105,19 @@ def rules_editor():
     elif request.method == "POST":
         status = 400
         errors = _("表单已过期，请刷新后重试")
-    versions = db.session.scalars(select(RuleSet).where(RuleSet.area_id == selected).order_by(RuleSet.version.desc())).all()
-    return render_template("points/rules.html", areas=areas, selected=selected, versions=versions, text=text,
-                           effective=effective, errors=errors, form=form), status
+    versions = db.session.scalars(
+        select(RuleSet).where(RuleSet.area_id == selected).order_by(RuleSet.version.desc())
+    ).all()
+    return render_template(
+        "points/rules.html",
+        areas=areas,
+        selected=selected,
+        versions=versions,
+        text=text,
+        effective=effective,
+        errors=errors,
+        form=form,
+    ), status
 
 
 @pages.get("/unit/double-evaluation")
@@ -115,8 +131,15 @@ def unit_double_evaluation():
     report = service.double_evaluation(db.session, scope, unit_id, period)
     if request.args.get("format") == "xlsx":
         return download(f"{report['unit_name']}-双评价-{period.label}.xlsx", double_evaluation_xlsx(report))
-    return render_template("points/double_evaluation.html", report=report, period=period, unit_id=unit_id,
-                           previous=period.previous(), following=period.next(), rating_labels=RATING_LABELS)
+    return render_template(
+        "points/double_evaluation.html",
+        report=report,
+        period=period,
+        unit_id=unit_id,
+        previous=period.previous(),
+        following=period.next(),
+        rating_labels=RATING_LABELS,
+    )
 
 
 @pages.route("/staff/evaluations", methods=["GET", "POST"])
@@ -137,9 +160,15 @@ def community_evaluations():
             status = 400
         else:
             try:
-                service.evaluate(db.session, scope, member_id=request.form.get("member_id", type=int) or 0,
-                                 month=month.start, rating=request.form.get("rating", ""),
-                                 comment=request.form.get("comment", "")[:300], now=datetime.now(timezone.utc))
+                service.evaluate(
+                    db.session,
+                    scope,
+                    member_id=request.form.get("member_id", type=int) or 0,
+                    month=month.start,
+                    rating=request.form.get("rating", ""),
+                    comment=request.form.get("comment", "")[:300],
+                    now=datetime.now(UTC),
+                )
             except DomainError as error:
                 db.session.rollback()
                 flash_error(error)
@@ -148,6 +177,7 @@ def community_evaluations():
                 db.session.commit()
                 flash(_("评价已保存"), "info")
                 return redirect(url_for("points_pages.community_evaluations"))
-    members = service.residence_members(db.session, [g.area_id for g in communities], datetime.now(timezone.utc))
-    return render_template("points/evaluations.html", members=members, month=month, form=form,
-                           rating_labels=RATING_LABELS), status
+    members = service.residence_members(db.session, [g.area_id for g in communities], datetime.now(UTC))
+    return render_template(
+        "points/evaluations.html", members=members, month=month, form=form, rating_labels=RATING_LABELS
+    ), status

@@ -1,5 +1,5 @@
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from flask import Blueprint as PageBlueprint
 from flask.views import MethodView
@@ -17,20 +17,43 @@ from . import service
 from .catalogue import add_item, list_catalogue
 from .models import RuleSet
 from .rules import Service
-from .schemas import (AdjustmentRequestSchema, AwardRequestSchema, CategorySchema, DoubleEvaluationQuerySchema,
-                      DoubleEvaluationSchema, EntryQuerySchema, EntrySchema, EvaluationRequestSchema, EvaluationSchema,
-                      GradeRequestSchema, GradeRunSchema, ItemCreateSchema, ItemSchema, MemberPointsQuerySchema,
-                      MemberPointsSchema, PreviewRequestSchema, PreviewSchema, ReverseRequestSchema,
-                      RuleSetCreateSchema, RuleSetQuerySchema, RuleSetSchema)
+from .schemas import (
+    AdjustmentRequestSchema,
+    AwardRequestSchema,
+    CategorySchema,
+    DoubleEvaluationQuerySchema,
+    DoubleEvaluationSchema,
+    EntryQuerySchema,
+    EntrySchema,
+    EvaluationRequestSchema,
+    EvaluationSchema,
+    GradeRequestSchema,
+    GradeRunSchema,
+    ItemCreateSchema,
+    ItemSchema,
+    MemberPointsQuerySchema,
+    MemberPointsSchema,
+    PreviewRequestSchema,
+    PreviewSchema,
+    ReverseRequestSchema,
+    RuleSetCreateSchema,
+    RuleSetQuerySchema,
+    RuleSetSchema,
+)
 
 api = Blueprint("points", __name__, url_prefix="/api/v1", description="红色积分 Points: rules, ledger, 双评价, grades")
 pages = PageBlueprint("points_pages", __name__, template_folder="templates")
 
 
 def _service_from(data) -> Service:
-    return Service(category=data["category"], occurred_at=data["occurred_at"], hours=data.get("hours"),
-                   urgent=data.get("urgent", False), beneficiary_group=data.get("beneficiary_group"),
-                   activity=data.get("activity"))
+    return Service(
+        category=data["category"],
+        occurred_at=data["occurred_at"],
+        hours=data.get("hours"),
+        urgent=data.get("urgent", False),
+        beneficiary_group=data.get("beneficiary_group"),
+        activity=data.get("activity"),
+    )
 
 
 def _period(args):
@@ -65,8 +88,9 @@ class RuleSets(MethodView):
     def get(self, args):
         """Published rule sets, newest version first (rules are public policy)."""
         require_scope()
-        return paginate(db.session, service.list_rule_sets(db.session, area_id=args.get("area_id")),
-                        args["page"], args["per_page"])
+        return paginate(
+            db.session, service.list_rule_sets(db.session, area_id=args.get("area_id")), args["page"], args["per_page"]
+        )
 
     @api.arguments(RuleSetCreateSchema)
     @api.response(201, RuleSetSchema)
@@ -98,8 +122,13 @@ class Preview(MethodView):
         member_id = data.get("member_id")
         if member_id is not None:
             get_member(db.session, scope, member_id)
-        result = service.preview(db.session, community_id=data["community_id"], service=_service_from(data),
-                                 tz=app_timezone(), member_id=member_id)
+        result = service.preview(
+            db.session,
+            community_id=data["community_id"],
+            service=_service_from(data),
+            tz=app_timezone(),
+            member_id=member_id,
+        )
         db.session.rollback()
         return result
 
@@ -110,9 +139,15 @@ class Awards(MethodView):
     @api.response(201, EntrySchema)
     def post(self, data):
         """Record verified service directly (scoped admins); the same service twice is one entry."""
-        entry = service.record_service(db.session, require_scope(), member_id=data["member_id"],
-                                       community_id=data["community_id"], service=_service_from(data),
-                                       note=data["note"], tz=app_timezone())
+        entry = service.record_service(
+            db.session,
+            require_scope(),
+            member_id=data["member_id"],
+            community_id=data["community_id"],
+            service=_service_from(data),
+            note=data["note"],
+            tz=app_timezone(),
+        )
         db.session.commit()
         return entry
 
@@ -124,9 +159,16 @@ class Adjustments(MethodView):
     def post(self, data):
         """A manual adjustment with a reason (scoped admins; audited)."""
         key = "adjustment:" + (data.get("idempotency_key") or secrets.token_hex(12))
-        entry = service.adjust(db.session, require_scope(), member_id=data["member_id"],
-                               community_id=data["community_id"], points=data["points"], reason=data["reason"],
-                               key=key, now=datetime.now(timezone.utc))
+        entry = service.adjust(
+            db.session,
+            require_scope(),
+            member_id=data["member_id"],
+            community_id=data["community_id"],
+            points=data["points"],
+            reason=data["reason"],
+            key=key,
+            now=datetime.now(UTC),
+        )
         db.session.commit()
         return entry
 
@@ -144,8 +186,13 @@ class Entries(MethodView):
             bounds["start"] = datetime.combine(args["start"], datetime.min.time(), tz)
         if args.get("end"):
             bounds["end"] = datetime.combine(args["end"], datetime.min.time(), tz)
-        stmt = service.list_entries(scope, community_id=args.get("community_id"), member_id=args.get("member_id"),
-                                    kind=args.get("kind"), **bounds)
+        stmt = service.list_entries(
+            scope,
+            community_id=args.get("community_id"),
+            member_id=args.get("member_id"),
+            kind=args.get("kind"),
+            **bounds,
+        )
         return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
@@ -173,7 +220,9 @@ class MemberPoints(MethodView):
     @api.response(200, MemberPointsSchema)
     def get(self, args, member_id):
         """A member's points for a period: totals overall and by side (双积分), entries with explanations."""
-        return service.member_points(db.session, require_scope(), member_id, _period(args), args["page"], args["per_page"])
+        return service.member_points(
+            db.session, require_scope(), member_id, _period(args), args["page"], args["per_page"]
+        )
 
 
 @api.route("/evaluations")
@@ -182,8 +231,15 @@ class Evaluations(MethodView):
     @api.response(201, EvaluationSchema)
     def post(self, data):
         """The residence community's evaluation of a member for a month (双评价)."""
-        evaluation = service.evaluate(db.session, require_scope(), member_id=data["member_id"], month=data["month"],
-                                      rating=data["rating"], comment=data["comment"], now=datetime.now(timezone.utc))
+        evaluation = service.evaluate(
+            db.session,
+            require_scope(),
+            member_id=data["member_id"],
+            month=data["month"],
+            rating=data["rating"],
+            comment=data["comment"],
+            now=datetime.now(UTC),
+        )
         db.session.commit()
         return evaluation
 
@@ -213,13 +269,18 @@ def double_evaluation_xlsx(report: dict) -> bytes:
 class DoubleEvaluation(MethodView):
     @api.arguments(DoubleEvaluationQuerySchema, location="query")
     @api.response(200, DoubleEvaluationSchema)
-    @api.alt_response(200, description="XLSX when format=xlsx",
-                      content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    @api.alt_response(
+        200,
+        description="XLSX when format=xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     def get(self, args, unit_id):
         """双评价: each member's service by side for the period, and the residence community's evaluation."""
         report = service.double_evaluation(db.session, require_scope(), unit_id, _period(args))
         if args["format"] == "xlsx":
-            return download(f"{report['unit_name']}-双评价-{report['period']['label']}.xlsx", double_evaluation_xlsx(report))
+            return download(
+                f"{report['unit_name']}-双评价-{report['period']['label']}.xlsx", double_evaluation_xlsx(report)
+            )
         return report
 
 
@@ -230,8 +291,12 @@ class Grades(MethodView):
     def post(self, data):
         """Compute grades (评定等次) for an area and period under the rules in force; kept with that rule version."""
         tz = app_timezone()
-        run = service.compute_grades(db.session, require_scope(), area_id=data["area_id"],
-                                     period=period_containing(data["period"], data["date"], tz))
+        run = service.compute_grades(
+            db.session,
+            require_scope(),
+            area_id=data["area_id"],
+            period=period_containing(data["period"], data["date"], tz),
+        )
         db.session.commit()
         return run
 

@@ -3,6 +3,7 @@
 Everything here is arithmetic on plain values (no database), so the preview, the
 ledger and the tests compute points the same way.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,8 +19,13 @@ TENTH = Decimal("0.1")
 ROUNDING_UNITS = {"none": None, "quarter_hour": Decimal("0.25"), "half_hour": Decimal("0.5"), "hour": Decimal("1")}
 ROUNDING_MODES = {"down": ROUND_FLOOR, "nearest": ROUND_HALF_UP, "up": ROUND_CEILING}
 ACTIVITIES = {"theme_party_day": "主题党日", "home_day": "回家日", "market_day": "便民大集市"}
-MULTIPLIER_LABELS = {"urgent": "紧急诉求", "special_group": "特殊群体", "hardship_group": "困难群体",
-                     "evening": "夜间", "weekend": "周末"}
+MULTIPLIER_LABELS = {
+    "urgent": "紧急诉求",
+    "special_group": "特殊群体",
+    "hardship_group": "困难群体",
+    "evening": "夜间",
+    "weekend": "周末",
+}
 _points = {"validate": ma.validate.Range(min=0, max=1000), "as_string": False}
 
 
@@ -34,29 +40,49 @@ class RoundingSchema(LoadSchema):
 
 
 class MultipliersSchema(LoadSchema):
-    urgent = ma.fields.Decimal(load_default=Decimal("1.0"), places=2, as_string=False, validate=ma.validate.Range(min=1, max=5))
-    special_group = ma.fields.Decimal(load_default=Decimal("1.0"), places=2, as_string=False, validate=ma.validate.Range(min=1, max=5))
-    hardship_group = ma.fields.Decimal(load_default=Decimal("1.0"), places=2, as_string=False, validate=ma.validate.Range(min=1, max=5))
-    evening = ma.fields.Decimal(load_default=Decimal("1.0"), places=2, as_string=False, validate=ma.validate.Range(min=1, max=5))
-    weekend = ma.fields.Decimal(load_default=Decimal("1.0"), places=2, as_string=False, validate=ma.validate.Range(min=1, max=5))
+    urgent = ma.fields.Decimal(
+        load_default=Decimal("1.0"), places=2, as_string=False, validate=ma.validate.Range(min=1, max=5)
+    )
+    special_group = ma.fields.Decimal(
+        load_default=Decimal("1.0"), places=2, as_string=False, validate=ma.validate.Range(min=1, max=5)
+    )
+    hardship_group = ma.fields.Decimal(
+        load_default=Decimal("1.0"), places=2, as_string=False, validate=ma.validate.Range(min=1, max=5)
+    )
+    evening = ma.fields.Decimal(
+        load_default=Decimal("1.0"), places=2, as_string=False, validate=ma.validate.Range(min=1, max=5)
+    )
+    weekend = ma.fields.Decimal(
+        load_default=Decimal("1.0"), places=2, as_string=False, validate=ma.validate.Range(min=1, max=5)
+    )
 
 
 class CapsSchema(LoadSchema):
-    per_day = ma.fields.Decimal(allow_none=True, load_default=None, places=1, as_string=False, validate=ma.validate.Range(min=0, max=10000))
-    per_month = ma.fields.Decimal(allow_none=True, load_default=None, places=1, as_string=False, validate=ma.validate.Range(min=0, max=100000))
+    per_day = ma.fields.Decimal(
+        allow_none=True, load_default=None, places=1, as_string=False, validate=ma.validate.Range(min=0, max=10000)
+    )
+    per_month = ma.fields.Decimal(
+        allow_none=True, load_default=None, places=1, as_string=False, validate=ma.validate.Range(min=0, max=100000)
+    )
     per_side = ma.fields.Boolean(load_default=False, metadata={"description": "count caps separately for each side"})
 
 
 class GradeLevelSchema(LoadSchema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=10))
     min_points = ma.fields.Decimal(places=1, as_string=False, validate=ma.validate.Range(min=0))
-    top_share = ma.fields.Decimal(places=3, as_string=False, validate=ma.validate.Range(min=0, max=1),
-                                  metadata={"description": "cumulative share from the top, for percentiles"})
+    top_share = ma.fields.Decimal(
+        places=3,
+        as_string=False,
+        validate=ma.validate.Range(min=0, max=1),
+        metadata={"description": "cumulative share from the top, for percentiles"},
+    )
 
 
 class GradesSchema(LoadSchema):
     method = ma.fields.String(required=True, validate=ma.validate.OneOf(["thresholds", "percentiles"]))
-    levels = ma.fields.List(ma.fields.Nested(GradeLevelSchema), required=True, validate=ma.validate.Length(min=1, max=6))
+    levels = ma.fields.List(
+        ma.fields.Nested(GradeLevelSchema), required=True, validate=ma.validate.Length(min=1, max=6)
+    )
     otherwise = ma.fields.String(load_default="不合格", validate=ma.validate.Length(min=1, max=10))
 
     @ma.validates_schema
@@ -67,25 +93,35 @@ class GradesSchema(LoadSchema):
 
 
 class RuleBodySchema(LoadSchema):
-    categories = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(max=40)),
-                                values=ma.fields.Nested(CategoryRuleSchema), load_default=dict)
+    categories = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(max=40)),
+        values=ma.fields.Nested(CategoryRuleSchema),
+        load_default=dict,
+    )
     default = ma.fields.Nested(CategoryRuleSchema, required=True)
     rounding = ma.fields.Nested(RoundingSchema, load_default=lambda: RoundingSchema().load({}))
     multipliers = ma.fields.Nested(MultipliersSchema, load_default=lambda: MultipliersSchema().load({}))
-    combine = ma.fields.String(load_default="product", validate=ma.validate.OneOf(["product", "highest"]),
-                               metadata={"description": "apply every multiplier, or only the highest"})
+    combine = ma.fields.String(
+        load_default="product",
+        validate=ma.validate.OneOf(["product", "highest"]),
+        metadata={"description": "apply every multiplier, or only the highest"},
+    )
     evening_start = ClockTime(load_default=18 * 60)
     evening_end = ClockTime(load_default=6 * 60)
     caps = ma.fields.Nested(CapsSchema, load_default=lambda: CapsSchema().load({}))
     rating_bonus = ma.fields.Decimal(load_default=Decimal("0"), places=1, **_points)
     no_show_penalty = ma.fields.Decimal(load_default=Decimal("0"), places=1, **_points)
-    activities = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.OneOf(ACTIVITIES)),
-                                values=ma.fields.Decimal(places=1, **_points), load_default=dict)
+    activities = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.OneOf(ACTIVITIES)),
+        values=ma.fields.Decimal(places=1, **_points),
+        load_default=dict,
+    )
     grades = ma.fields.Nested(GradesSchema, allow_none=True, load_default=None)
 
 
 def to_json(body: dict) -> dict:
     """A validated body in JSON-safe form (Decimals as strings keep tenths exact)."""
+
     def convert(value):
         if isinstance(value, Decimal):
             return str(value)
@@ -94,6 +130,7 @@ def to_json(body: dict) -> dict:
         if isinstance(value, list):
             return [convert(v) for v in value]
         return value
+
     return convert(body)
 
 
@@ -113,15 +150,27 @@ DEFAULT_RULES = {
         "outreach": {"base": "1.0", "per_hour": "2.0"},
     },
     "rounding": {"unit": "half_hour", "mode": "down"},
-    "multipliers": {"urgent": "1.2", "special_group": "1.5", "hardship_group": "1.3", "evening": "1.2", "weekend": "1.0"},
+    "multipliers": {
+        "urgent": "1.2",
+        "special_group": "1.5",
+        "hardship_group": "1.3",
+        "evening": "1.2",
+        "weekend": "1.0",
+    },
     "combine": "product",
     "caps": {"per_day": "20.0", "per_month": "150.0", "per_side": False},
     "rating_bonus": "1.0",
     "no_show_penalty": "2.0",
     "activities": {"theme_party_day": "3.0", "home_day": "2.0", "market_day": "2.0"},
-    "grades": {"method": "thresholds", "otherwise": "不合格",
-               "levels": [{"name": "优秀", "min_points": "120"}, {"name": "良好", "min_points": "60"},
-                          {"name": "合格", "min_points": "20"}]},
+    "grades": {
+        "method": "thresholds",
+        "otherwise": "不合格",
+        "levels": [
+            {"name": "优秀", "min_points": "120"},
+            {"name": "良好", "min_points": "60"},
+            {"name": "合格", "min_points": "20"},
+        ],
+    },
 }
 
 
@@ -139,7 +188,7 @@ class Service:
 
 @dataclass
 class Computation:
-    amount: Decimal                       # before caps
+    amount: Decimal  # before caps
     lines: list[str] = field(default_factory=list)
 
     @property

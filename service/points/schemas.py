@@ -41,8 +41,9 @@ class ServiceArgsMixin:
 
 
 class PreviewRequestSchema(ServiceArgsMixin, LoadSchema):
-    member_id = ma.fields.Integer(strict=True, allow_none=True,
-                                  metadata={"description": "count this member's caps (self or scoped staff)"})
+    member_id = ma.fields.Integer(
+        strict=True, allow_none=True, metadata={"description": "count this member's caps (self or scoped staff)"}
+    )
 
 
 class PreviewSchema(DumpSchema):
@@ -63,10 +64,13 @@ class AwardRequestSchema(ServiceArgsMixin, LoadSchema):
 class AdjustmentRequestSchema(LoadSchema):
     member_id = ma.fields.Integer(required=True, strict=True)
     community_id = ma.fields.Integer(required=True, strict=True)
-    points = ma.fields.Decimal(required=True, places=1, as_string=False, validate=ma.validate.Range(min=-1000, max=1000))
+    points = ma.fields.Decimal(
+        required=True, places=1, as_string=False, validate=ma.validate.Range(min=-1000, max=1000)
+    )
     reason = text(200)
-    idempotency_key = ma.fields.String(validate=ma.validate.Length(min=8, max=80),
-                                       metadata={"description": "repeat the same key to make a retry safe"})
+    idempotency_key = ma.fields.String(
+        validate=ma.validate.Length(min=8, max=80), metadata={"description": "repeat the same key to make a retry safe"}
+    )
 
 
 class ReverseRequestSchema(LoadSchema):
@@ -165,7 +169,9 @@ class CategoryItemSchema(DumpSchema):
 
 class ItemCreateSchema(LoadSchema):
     category = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
-    code = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=40), ma.validate.Regexp(r"^[a-z][a-z0-9_]*$")])
+    code = ma.fields.String(
+        required=True, validate=[ma.validate.Length(min=1, max=40), ma.validate.Regexp(r"^[a-z][a-z0-9_]*$")]
+    )
     name = text(60)
     name_en = ma.fields.String(load_default="", validate=ma.validate.Length(max=80))
 

@@ -1,4 +1,5 @@
 """Figures for the staff dashboard, each one query over the staff member's area."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,11 +33,20 @@ def weekly_points(session, area: Area, now: datetime, tz: ZoneInfo) -> list[tupl
     """Points booked per week for service in the area's communities, the last 12 weeks (this one included)."""
     weeks = _last("week", WEEKS, now, tz)
     e = LedgerEntry
-    sums = [func.coalesce(func.sum(case((and_(e.booked_at >= w.start_utc, e.booked_at < w.end_utc), e.amount),
-                                        else_=0)), 0) for w in weeks]
-    row = session.execute(select(*sums).select_from(e).join(Area, Area.id == e.community_id).where(
-        e.booked_at >= weeks[0].start_utc, e.booked_at < weeks[-1].end_utc,
-        subtree_condition(Area.path, [area.path]))).one()
+    sums = [
+        func.coalesce(func.sum(case((and_(e.booked_at >= w.start_utc, e.booked_at < w.end_utc), e.amount), else_=0)), 0)
+        for w in weeks
+    ]
+    row = session.execute(
+        select(*sums)
+        .select_from(e)
+        .join(Area, Area.id == e.community_id)
+        .where(
+            e.booked_at >= weeks[0].start_utc,
+            e.booked_at < weeks[-1].end_utc,
+            subtree_condition(Area.path, [area.path]),
+        )
+    ).one()
     return [(w, int(v or 0) / 10) for w, v in zip(weeks, row)]
 
 
@@ -68,8 +78,10 @@ def _need_model():
     wanted = ("status", "created_at", "resolved_at", "rating", "place_path")
     if need is None or any(not hasattr(need, field) for field in wanted):
         return None, {}
-    return need, {"taken_on": getattr(models, "TAKEN_ON", ("accepted", "in_progress", "transferred", "resolved", "closed")),
-                  "finished": getattr(models, "FINISHED", ("resolved", "closed"))}
+    return need, {
+        "taken_on": getattr(models, "TAKEN_ON", ("accepted", "in_progress", "transferred", "resolved", "closed")),
+        "finished": getattr(models, "FINISHED", ("resolved", "closed")),
+    }
 
 
 def needs_by_month(session, area: Area, now: datetime, tz: ZoneInfo) -> list[NeedMonth] | None:
@@ -91,7 +103,7 @@ def needs_by_month(session, area: Area, now: datetime, tz: ZoneInfo) -> list[Nee
         ]
     row = session.execute(select(*columns).where(subtree_condition(need.place_path, [area.path]))).one()
     values = [int(v or 0) for v in row]
-    return [NeedMonth(m, *values[i * 4:i * 4 + 4]) for i, m in enumerate(months)]
+    return [NeedMonth(m, *values[i * 4 : i * 4 + 4]) for i, m in enumerate(months)]
 
 
 def unit_participation(session, area: Area, now: datetime, tz: ZoneInfo) -> tuple[Period, list[UnitFigures]]:

@@ -1,8 +1,9 @@
 """Demo history: the last six months' rankings published, and one 红黑榜 (after build_points)."""
+
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -26,7 +27,7 @@ def build_rankings(session, rng: random.Random, city: dict, now: datetime | None
     """Publish the monthly snapshots of the six months before ``now`` and the first street's
     红黑榜 for last month. Nothing is committed here (the demo build commits once).
     ``rng`` is unused: publication is a pure function of the ledger, kept for the builders' common signature."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     members = session.scalar(select(func.count()).select_from(Member)) or 0
     kinds, sides = (SCOPE_KINDS, RANK_SIDES) if members <= FULL_DEMO_MEMBERS else (AREA_SCOPES, ("total",))
     month = period_containing("month", local_day(now, TZ), TZ)

@@ -1,4 +1,5 @@
 """Published rankings: immutable snapshots and their rows, and the monthly 红黑榜 of units."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -32,8 +33,9 @@ class RankingSnapshot(db.Model):
         CheckConstraint("version >= 1 AND (version = 1) = (supersedes_id IS NULL)", name="version"),
         # Publishing a period twice finds version 1 already there; a correction racing
         # another correction of the same version loses on either key.
-        UniqueConstraint("scope_kind", "scope_id", "period_kind", "period_start", "side", "version",
-                         name="uq_ranking_snapshots_key"),
+        UniqueConstraint(
+            "scope_kind", "scope_id", "period_kind", "period_start", "side", "version", name="uq_ranking_snapshots_key"
+        ),
         Index("ix_ranking_snapshots_period", "period_kind", "period_start"),
     )
 
@@ -80,15 +82,13 @@ class SnapshotRow(db.Model):
     """
 
     __tablename__ = "snapshot_rows"
-    __table_args__ = (
-        UniqueConstraint("snapshot_id", "member_id"),
-    )
+    __table_args__ = (UniqueConstraint("snapshot_id", "member_id"),)
 
     snapshot_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(Integer)
-    rank: Mapped[int] = mapped_column(Integer)          # standard competition rank: 1, 2, 2, 4
-    points: Mapped[int] = mapped_column(Integer)        # tenths of a point
+    rank: Mapped[int] = mapped_column(Integer)  # standard competition rank: 1, 2, 2, 4
+    points: Mapped[int] = mapped_column(Integer)  # tenths of a point
     # When the member's running sum first reached this total: earlier wins within a tie.
     reached_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -139,9 +139,9 @@ class RedBlackEntry(db.Model):
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     verdict: Mapped[str | None] = mapped_column(String(5))
-    members: Mapped[int] = mapped_column(Integer)            # in-service party members
-    registered_both: Mapped[int] = mapped_column(Integer)    # with both registrations approved
-    served_residence: Mapped[int] = mapped_column(Integer)   # with verified residence-side service
-    points: Mapped[int] = mapped_column(Integer)             # tenths, all their points in the month
+    members: Mapped[int] = mapped_column(Integer)  # in-service party members
+    registered_both: Mapped[int] = mapped_column(Integer)  # with both registrations approved
+    served_residence: Mapped[int] = mapped_column(Integer)  # with verified residence-side service
+    points: Mapped[int] = mapped_column(Integer)  # tenths, all their points in the month
 
     unit = relationship("Unit")

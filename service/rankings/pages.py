@@ -1,7 +1,8 @@
 """Ranking pages: the public board, the member's rank card, the staff dashboard, 红黑榜 review, exports."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -25,7 +26,7 @@ BOARD_SIZE = 10
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _choice(value, allowed, default):
@@ -53,6 +54,7 @@ def _rank_helpers():
 
 
 # --- the public board --------------------------------------------------------------------
+
 
 @pages.get("/boards/<int:area_id>")
 def board(area_id: int):
@@ -88,12 +90,23 @@ def _render_board(area_id: int, kind: str, side: str, day: date | None):
     ranks = [r["rank"] for r in top]
     for r in top:
         r["tied"] = ranks.count(r["rank"]) > 1
-    return render_template("rankings/board.html", area=area, snapshot=snapshot, period=period, kind=kind, side=side,
-                           podium=top[:3], rest=top[3:], red_black=red_black,
-                           previous=period.previous() if period else None, following=period.next() if period else None)
+    return render_template(
+        "rankings/board.html",
+        area=area,
+        snapshot=snapshot,
+        period=period,
+        kind=kind,
+        side=side,
+        podium=top[:3],
+        rest=top[3:],
+        red_black=red_black,
+        previous=period.previous() if period else None,
+        following=period.next() if period else None,
+    )
 
 
 # --- staff: dashboard, exports, 红黑榜 review ------------------------------------------------
+
 
 def _staff_areas(scope, kinds=AREA_SCOPES) -> list[Area]:
     ids = {g.area_id for g in scope.area_grants}
@@ -123,19 +136,28 @@ def staff_dashboard():
     weekly = dashboard.weekly_points(db.session, area, now, tz)
     needs = dashboard.needs_by_month(db.session, area, now, tz)
     month, unit_rows = dashboard.unit_participation(db.session, area, now, tz)
-    shown = [f for f in unit_rows if f.members][:dashboard.UNITS_SHOWN]
+    shown = [f for f in unit_rows if f.members][: dashboard.UNITS_SHOWN]
     latest = {side: service.latest_published(db.session, area.kind, area.id, "month", side) for side in RANK_SIDES}
     return render_template(
-        "rankings/dashboard.html", area=area, areas=areas, month=month,
+        "rankings/dashboard.html",
+        area=area,
+        areas=areas,
+        month=month,
         weekly_chart=charts.columns([(w.label[-3:], v) for w, v in weekly]),
         weekly_total=sum(v for _w, v in weekly),
-        closure_chart=charts.columns([(m.period.label[-2:], m.closure_pct) for m in needs or []],
-                                     fmt="{:.0f}%", top=100),
-        satisfaction_chart=charts.columns([(m.period.label[-2:], m.satisfaction_pct) for m in needs or []],
-                                          fmt="{:.0f}%", top=100),
-        needs=needs, unit_chart=charts.rows([(f.name, units.percent(f.participation)) for f in shown]),
-        unit_count=len(unit_rows), shown=shown, latest=latest,
-        red_black_area=area.kind in units.LIST_AREA_KINDS)
+        closure_chart=charts.columns(
+            [(m.period.label[-2:], m.closure_pct) for m in needs or []], fmt="{:.0f}%", top=100
+        ),
+        satisfaction_chart=charts.columns(
+            [(m.period.label[-2:], m.satisfaction_pct) for m in needs or []], fmt="{:.0f}%", top=100
+        ),
+        needs=needs,
+        unit_chart=charts.rows([(f.name, units.percent(f.participation)) for f in shown]),
+        unit_count=len(unit_rows),
+        shown=shown,
+        latest=latest,
+        red_black_area=area.kind in units.LIST_AREA_KINDS,
+    )
 
 
 @pages.get("/staff/rankings/<int:snapshot_id>/export")
@@ -174,12 +196,22 @@ def red_black_review():
             else:
                 db.session.commit()
                 flash(_("红黑榜已发布") if created else _("该月红黑榜此前已发布"), "info")
-                return redirect(url_for("rankings_pages.red_black_review", area_id=area_id, start=month.start.isoformat()))
+                return redirect(
+                    url_for("rankings_pages.red_black_review", area_id=area_id, start=month.start.isoformat())
+                )
     try:
         view = units.preview(db.session, scope, area_id, month, now)
     except DomainError as error:
-        return render_template("error.html", status=error.status, message=_(error.message)), error.status
+        return render_template("error.html", status=error.status, message=error.text()), error.status
     figures = units.figures_of(view.published) if view.published else view.figures
-    return render_template("rankings/red_black.html", view=view, figures=figures, areas=areas, form=form,
-                           month=month, previous=month.previous(), following=month.next(),
-                           may_publish=month.end_utc <= now and view.published is None), status
+    return render_template(
+        "rankings/red_black.html",
+        view=view,
+        figures=figures,
+        areas=areas,
+        form=form,
+        month=month,
+        previous=month.previous(),
+        following=month.next(),
+        may_publish=month.end_utc <= now and view.published is None,
+    ), status

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from flask import Blueprint as PageBlueprint
 from flask.views import MethodView
@@ -10,20 +10,39 @@ from ..exports import csv_bytes, download, xlsx_bytes
 from ..periods import app_timezone, period_containing, today
 from ..people.auth import require_scope
 from . import service, units
-from .schemas import (AreaQuerySchema, CorrectionRequestSchema, ExportQuerySchema, LiveRankingSchema,
-                      MemberRankQuerySchema, MemberRankSchema, PageOnlySchema, ParticipationQuerySchema,
-                      ParticipationSchema, PublicRankingSchema, RankingQuerySchema, RedBlackPublishSchema,
-                      RedBlackQuerySchema, RedBlackSchema, SnapshotInfoSchema, ThresholdsOutSchema,
-                      ThresholdsRequestSchema)
+from .schemas import (
+    AreaQuerySchema,
+    CorrectionRequestSchema,
+    ExportQuerySchema,
+    LiveRankingSchema,
+    MemberRankQuerySchema,
+    MemberRankSchema,
+    PageOnlySchema,
+    ParticipationQuerySchema,
+    ParticipationSchema,
+    PublicRankingSchema,
+    RankingQuerySchema,
+    RedBlackPublishSchema,
+    RedBlackQuerySchema,
+    RedBlackSchema,
+    SnapshotInfoSchema,
+    ThresholdsOutSchema,
+    ThresholdsRequestSchema,
+)
 
-api = Blueprint("rankings", __name__, url_prefix="/api/v1",
-                description="排名 Rankings: published snapshots, live standings, member ranks, 红黑榜")
-pages = PageBlueprint("rankings_pages", __name__, template_folder="templates", static_folder="static",
-                      static_url_path="/static/rankings")
+api = Blueprint(
+    "rankings",
+    __name__,
+    url_prefix="/api/v1",
+    description="排名 Rankings: published snapshots, live standings, member ranks, 红黑榜",
+)
+pages = PageBlueprint(
+    "rankings_pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static/rankings"
+)
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @api.route("/rankings")
@@ -37,8 +56,9 @@ class PublishedRanking(MethodView):
         tz = app_timezone()
         if args.get("start"):
             period = service.period_of(args["period"], args["start"], tz)
-            snapshot = service.published(db.session, args["scope"], args["scope_id"], period, args["side"],
-                                         args.get("version"))
+            snapshot = service.published(
+                db.session, args["scope"], args["scope_id"], period, args["side"], args.get("version")
+            )
         else:
             ref = service.resolve_scope(db.session, args["scope"], args["scope_id"])
             snapshot = service.latest_published(db.session, ref.kind, ref.id, args["period"], args["side"])
@@ -130,8 +150,13 @@ class RedBlackLists(MethodView):
         """A published 红黑榜 (public): every unit's figures, red and black ones listed apart."""
         tz = app_timezone()
         published = units.get_published(db.session, args["area_id"], units.month_of(args["start"], tz))
-        return units.view_dict(published.area, units.month_of(published.period_start, tz), published.thresholds,
-                               units.figures_of(published), published=published)
+        return units.view_dict(
+            published.area,
+            units.month_of(published.period_start, tz),
+            published.thresholds,
+            units.figures_of(published),
+            published=published,
+        )
 
     @api.arguments(RedBlackPublishSchema)
     @api.response(201, RedBlackSchema)
@@ -139,11 +164,17 @@ class RedBlackLists(MethodView):
     def post(self, data):
         """Publish a month's 红黑榜 after review (street/city admins); publishing again changes nothing."""
         tz = app_timezone()
-        published, created = units.publish(db.session, require_scope(), data["area_id"],
-                                           units.month_of(data["start"], tz), _now())
+        published, created = units.publish(
+            db.session, require_scope(), data["area_id"], units.month_of(data["start"], tz), _now()
+        )
         db.session.commit()
-        body = units.view_dict(published.area, units.month_of(published.period_start, tz), published.thresholds,
-                               units.figures_of(published), published=published)
+        body = units.view_dict(
+            published.area,
+            units.month_of(published.period_start, tz),
+            published.thresholds,
+            units.figures_of(published),
+            published=published,
+        )
         return body, 201 if created else 200
 
 
@@ -155,8 +186,15 @@ class RedBlackPreview(MethodView):
         """The list as it would be published now, for review (staff over the area)."""
         tz = app_timezone()
         view = units.preview(db.session, require_scope(), args["area_id"], units.month_of(args["start"], tz), _now())
-        return units.view_dict(view.area, view.period, view.thresholds, view.figures, published=view.published,
-                               generated_at=view.generated_at, preview_=True)
+        return units.view_dict(
+            view.area,
+            view.period,
+            view.thresholds,
+            view.figures,
+            published=view.published,
+            generated_at=view.generated_at,
+            preview_=True,
+        )
 
 
 @api.route("/red-black-lists/settings")

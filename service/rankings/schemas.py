@@ -10,8 +10,11 @@ class RankingQuerySchema(LoadSchema):
     scope = ma.fields.String(required=True, validate=ma.validate.OneOf(SCOPE_KINDS))
     scope_id = ma.fields.Integer(required=True)
     period = ma.fields.String(load_default="month", validate=ma.validate.OneOf(PERIOD_KINDS))
-    start = ma.fields.Date(metadata={"description": "any day of the period; default: the latest published "
-                                                    "(public) or the current period (live)"})
+    start = ma.fields.Date(
+        metadata={
+            "description": "any day of the period; default: the latest published (public) or the current period (live)"
+        }
+    )
     side = ma.fields.String(load_default="total", validate=ma.validate.OneOf(RANK_SIDES))
     version = ma.fields.Integer(validate=ma.validate.Range(min=1), metadata={"description": "default: the latest"})
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))

@@ -6,6 +6,7 @@ and zone (``tz``) as parameters; they raise ``service.errors`` and never commit,
 the bulk publishers, which commit once per snapshot (``commit=True``) so a crash leaves
 whole snapshots or nothing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,19 +29,38 @@ from ..people.service import get_member
 from ..places.models import Area, Unit
 from ..points.models import LedgerEntry
 from .models import AREA_SCOPES, RANK_SIDES, SCOPE_KINDS, RankingSnapshot, SnapshotRow
-from .standings import (Ranking, Row, ScopeRef, area_kinds, deal, display_order, high_water, member_totals, membership,
-                        rank, ranked, scope_keys_of, stamp)
+from .standings import (
+    Ranking,
+    Row,
+    ScopeRef,
+    area_kinds,
+    deal,
+    display_order,
+    high_water,
+    member_totals,
+    membership,
+    rank,
+    ranked,
+    scope_keys_of,
+    stamp,
+)
 
 MASKED_NAME = N_("某党员")
 LIVE_NOTICE = N_("实时, 未公示")
 NOT_PUBLISHED = N_("该周期的排名尚未公示")
-SCOPE_LABELS = {"city": N_("全市"), "district": N_("区县"), "street": N_("街道"), "community": N_("社区"),
-                "unit": N_("单位")}
+SCOPE_LABELS = {
+    "city": N_("全市"),
+    "district": N_("区县"),
+    "street": N_("街道"),
+    "community": N_("社区"),
+    "unit": N_("单位"),
+}
 SIDE_LABELS = {"total": N_("总积分"), "residence": N_("居住地社区积分"), "unit": N_("单位挂点社区积分")}
 CORRECTOR = "street_admin"
 
 
 # --- scopes and who may see them -----------------------------------------------------
+
 
 def resolve_scope(session, kind: str, scope_id: int) -> ScopeRef:
     if kind not in SCOPE_KINDS:
@@ -89,6 +109,7 @@ def _check_side(side: str) -> None:
 
 # --- snapshots -------------------------------------------------------------------------
 
+
 def _line(r) -> str:
     moment = r.stamp if isinstance(r, Row) else stamp(r.reached_at)
     return f"{r.position}\t{r.member_id}\t{r.rank}\t{r.points}\t{moment}\n"
@@ -104,8 +125,9 @@ def checksum(rows, unranked, lines: list[str] | None = None) -> str:
 
 def verify(session, snapshot: RankingSnapshot) -> bool:
     """Whether the stored rows still hash to the snapshot's checksum."""
-    rows = session.scalars(select(SnapshotRow).where(SnapshotRow.snapshot_id == snapshot.id)
-                           .order_by(SnapshotRow.position)).all()
+    rows = session.scalars(
+        select(SnapshotRow).where(SnapshotRow.snapshot_id == snapshot.id).order_by(SnapshotRow.position)
+    ).all()
     return checksum(rows, snapshot.unranked_member_ids or []) == snapshot.checksum
 
 
@@ -123,33 +145,76 @@ def _insert_rows(session, snapshot_id: int, rows, lines: list[str] | None = None
         with cursor.copy(f"COPY snapshot_rows ({columns}) FROM STDIN") as copy:
             copy.write(data.encode())
         return
-    session.execute(insert(SnapshotRow), [
-        {"snapshot_id": snapshot_id, "position": r.position, "member_id": r.member_id, "rank": r.rank,
-         "points": r.points, "reached_at": r.reached_at} for r in rows])
+    session.execute(
+        insert(SnapshotRow),
+        [
+            {
+                "snapshot_id": snapshot_id,
+                "position": r.position,
+                "member_id": r.member_id,
+                "rank": r.rank,
+                "points": r.points,
+                "reached_at": r.reached_at,
+            }
+            for r in rows
+        ],
+    )
 
 
-def _store(session, ref: ScopeRef, period: Period, side: str, ranking: Ranking, *, hwm: int, asof: datetime,
-           now: datetime, supersedes: RankingSnapshot | None = None, reason: str | None = None,
-           author_id: int | None = None) -> int:
+def _store(
+    session,
+    ref: ScopeRef,
+    period: Period,
+    side: str,
+    ranking: Ranking,
+    *,
+    hwm: int,
+    asof: datetime,
+    now: datetime,
+    supersedes: RankingSnapshot | None = None,
+    reason: str | None = None,
+    author_id: int | None = None,
+) -> int:
     """Insert a snapshot and its rows in the caller's transaction; its id."""
     table = RankingSnapshot.__table__
     lines = [_line(r) for r in ranking.rows]
-    snapshot_id = session.execute(insert(table).returning(table.c.id), {
-        "scope_kind": ref.kind, "scope_id": ref.id, "period_kind": period.kind, "period_start": period.start,
-        "period_end": period.end, "side": side, "version": supersedes.version + 1 if supersedes else 1,
-        "supersedes_id": supersedes.id if supersedes else None, "rule_set_ids": ranking.rule_set_ids,
-        "ledger_high_water": hwm, "membership_at": asof, "generated_at": now, "ranked_count": len(ranking.rows),
-        "unranked_member_ids": ranking.unranked, "checksum": checksum(ranking.rows, ranking.unranked, lines),
-        "reason": reason, "author_id": author_id}).scalar_one()
+    snapshot_id = session.execute(
+        insert(table).returning(table.c.id),
+        {
+            "scope_kind": ref.kind,
+            "scope_id": ref.id,
+            "period_kind": period.kind,
+            "period_start": period.start,
+            "period_end": period.end,
+            "side": side,
+            "version": supersedes.version + 1 if supersedes else 1,
+            "supersedes_id": supersedes.id if supersedes else None,
+            "rule_set_ids": ranking.rule_set_ids,
+            "ledger_high_water": hwm,
+            "membership_at": asof,
+            "generated_at": now,
+            "ranked_count": len(ranking.rows),
+            "unranked_member_ids": ranking.unranked,
+            "checksum": checksum(ranking.rows, ranking.unranked, lines),
+            "reason": reason,
+            "author_id": author_id,
+        },
+    ).scalar_one()
     _insert_rows(session, snapshot_id, ranking.rows, lines)
     return snapshot_id
 
 
 def _first_version(session, kind: str, scope_id: int, period: Period, side: str) -> RankingSnapshot | None:
-    return session.scalar(select(RankingSnapshot).where(
-        RankingSnapshot.scope_kind == kind, RankingSnapshot.scope_id == scope_id,
-        RankingSnapshot.period_kind == period.kind, RankingSnapshot.period_start == period.start,
-        RankingSnapshot.side == side, RankingSnapshot.version == 1))
+    return session.scalar(
+        select(RankingSnapshot).where(
+            RankingSnapshot.scope_kind == kind,
+            RankingSnapshot.scope_id == scope_id,
+            RankingSnapshot.period_kind == period.kind,
+            RankingSnapshot.period_start == period.start,
+            RankingSnapshot.side == side,
+            RankingSnapshot.version == 1,
+        )
+    )
 
 
 def compute(session, ref: ScopeRef, period: Period, side: str, now: datetime) -> tuple[Ranking, int, datetime]:
@@ -159,8 +224,9 @@ def compute(session, ref: ScopeRef, period: Period, side: str, now: datetime) ->
     return rank(member_totals(session, period, hwm=hwm, asof=asof, scope=ref), side), hwm, asof
 
 
-def publish_snapshot(session, kind: str, scope_id: int, period: Period, side: str,
-                     now: datetime) -> tuple[RankingSnapshot, bool]:
+def publish_snapshot(
+    session, kind: str, scope_id: int, period: Period, side: str, now: datetime
+) -> tuple[RankingSnapshot, bool]:
     """Publish version 1 of one scope's ranking; (snapshot, created). Publishing again returns the first."""
     _check_side(side)
     _require_ended(period, now)
@@ -179,12 +245,14 @@ def all_scopes(session, kinds=SCOPE_KINDS) -> list[ScopeRef]:
     area_kinds_wanted = [k for k in AREA_SCOPES if k in kinds]
     if area_kinds_wanted:
         order = {k: i for i, k in enumerate(AREA_SCOPES)}
-        areas = session.execute(select(Area.id, Area.kind, Area.name, Area.path)
-                                .where(Area.kind.in_(area_kinds_wanted))).all()
+        areas = session.execute(
+            select(Area.id, Area.kind, Area.name, Area.path).where(Area.kind.in_(area_kinds_wanted))
+        ).all()
         refs += [ScopeRef(k, i, n, p) for i, k, n, p in sorted(areas, key=lambda a: (order[a.kind], a.id))]
     if "unit" in kinds:
-        units = session.execute(select(Unit.id, Unit.name, Area.path).join(Area, Area.id == Unit.area_id)
-                                .order_by(Unit.id)).all()
+        units = session.execute(
+            select(Unit.id, Unit.name, Area.path).join(Area, Area.id == Unit.area_id).order_by(Unit.id)
+        ).all()
         refs += [ScopeRef("unit", i, n, p) for i, n, p in units]
     return refs
 
@@ -218,8 +286,9 @@ def _writer(session, commit: bool):
         connection.close()
 
 
-def publish_period(session, period: Period, now: datetime, *, kinds=SCOPE_KINDS, sides=RANK_SIDES,
-                   commit: bool = True, keepalive=None) -> int:
+def publish_period(
+    session, period: Period, now: datetime, *, kinds=SCOPE_KINDS, sides=RANK_SIDES, commit: bool = True, keepalive=None
+) -> int:
     """Publish every scope's ranking for an ended period; returns how many were new.
 
     One aggregate query serves the whole period (every member's totals per side); members
@@ -229,10 +298,16 @@ def publish_period(session, period: Period, now: datetime, *, kinds=SCOPE_KINDS,
     """
     _require_ended(period, now)
     scopes = all_scopes(session, kinds)
-    done = {tuple(row) for row in session.execute(
-        select(RankingSnapshot.scope_kind, RankingSnapshot.scope_id, RankingSnapshot.side).where(
-            RankingSnapshot.period_kind == period.kind, RankingSnapshot.period_start == period.start,
-            RankingSnapshot.version == 1))}
+    done = {
+        tuple(row)
+        for row in session.execute(
+            select(RankingSnapshot.scope_kind, RankingSnapshot.scope_id, RankingSnapshot.side).where(
+                RankingSnapshot.period_kind == period.kind,
+                RankingSnapshot.period_start == period.start,
+                RankingSnapshot.version == 1,
+            )
+        )
+    }
     wanted = {side: [ref for ref in scopes if (ref.kind, ref.id, side) not in done] for side in sides}
     if not any(wanted.values()):
         return 0
@@ -297,6 +372,7 @@ def publish_due(session, kind: str, now: datetime, tz: ZoneInfo, keepalive=None)
 
 # --- corrections --------------------------------------------------------------------------
 
+
 def correct(session, scope: Scope, snapshot_id: int, reason: str, now: datetime, tz: ZoneInfo) -> RankingSnapshot:
     """Recompute a published ranking from the ledger as it is now and publish it as the next
     version, superseding the given one (which stays readable)."""
@@ -315,42 +391,81 @@ def correct(session, scope: Scope, snapshot_id: int, reason: str, now: datetime,
         raise Conflict(N_("该版本已被更正，请更正最新版本"), latest_id=newer)
     period = Period(old.period_kind, old.period_start, old.period_end, tz)
     ranking, hwm, asof = compute(session, ref, period, old.side, now)
-    snapshot = session.get(RankingSnapshot, _store(session, ref, period, old.side, ranking, hwm=hwm, asof=asof,
-                                                   now=now, supersedes=old, reason=reason, author_id=scope.account_id))
-    record(session, scope.account_id, "ranking.correct", "ranking_snapshot", snapshot.id, ref.path,
-           supersedes=old.id, version=snapshot.version, reason=reason,
-           checksum_before=old.checksum, checksum_after=snapshot.checksum)
+    snapshot = session.get(
+        RankingSnapshot,
+        _store(
+            session,
+            ref,
+            period,
+            old.side,
+            ranking,
+            hwm=hwm,
+            asof=asof,
+            now=now,
+            supersedes=old,
+            reason=reason,
+            author_id=scope.account_id,
+        ),
+    )
+    record(
+        session,
+        scope.account_id,
+        "ranking.correct",
+        "ranking_snapshot",
+        snapshot.id,
+        ref.path,
+        supersedes=old.id,
+        version=snapshot.version,
+        reason=reason,
+        checksum_before=old.checksum,
+        checksum_after=snapshot.checksum,
+    )
     return snapshot
 
 
 # --- reading ---------------------------------------------------------------------------------
+
 
 def public_name(member) -> str:
     """The name a public board shows: masked for inactive members and those who asked."""
     return MASKED_NAME if member.hide_public or not member.active else member.name
 
 
-def latest_version(session, kind: str, scope_id: int, period_kind: str, start: date, side: str,
-                   version: int | None = None) -> RankingSnapshot | None:
+def latest_version(
+    session, kind: str, scope_id: int, period_kind: str, start: date, side: str, version: int | None = None
+) -> RankingSnapshot | None:
     stmt = select(RankingSnapshot).where(
-        RankingSnapshot.scope_kind == kind, RankingSnapshot.scope_id == scope_id,
-        RankingSnapshot.period_kind == period_kind, RankingSnapshot.period_start == start,
-        RankingSnapshot.side == side)
+        RankingSnapshot.scope_kind == kind,
+        RankingSnapshot.scope_id == scope_id,
+        RankingSnapshot.period_kind == period_kind,
+        RankingSnapshot.period_start == start,
+        RankingSnapshot.side == side,
+    )
     if version is not None:
         stmt = stmt.where(RankingSnapshot.version == version)
     return session.scalar(stmt.order_by(RankingSnapshot.version.desc()).limit(1))
 
 
-def latest_published(session, kind: str, scope_id: int, period_kind: str = "month",
-                     side: str = "total") -> RankingSnapshot | None:
+def latest_published(
+    session, kind: str, scope_id: int, period_kind: str = "month", side: str = "total"
+) -> RankingSnapshot | None:
     """The newest period published for a scope (its latest version): what a board shows by default."""
-    return session.scalar(select(RankingSnapshot).where(
-        RankingSnapshot.scope_kind == kind, RankingSnapshot.scope_id == scope_id,
-        RankingSnapshot.period_kind == period_kind, RankingSnapshot.side == side)
-        .order_by(RankingSnapshot.period_start.desc(), RankingSnapshot.version.desc()).limit(1))
+    return session.scalar(
+        select(RankingSnapshot)
+        .where(
+            RankingSnapshot.scope_kind == kind,
+            RankingSnapshot.scope_id == scope_id,
+            RankingSnapshot.period_kind == period_kind,
+            RankingSnapshot.side == side,
+        )
+        .order_by(RankingSnapshot.period_start.desc(), RankingSnapshot.version.desc())
+        .limit(1)
+    )
 
 
-def published(session, kind: str, scope_id: int, period: Period, side: str, version: int | None = None) -> RankingSnapshot:
+def published(
+    session, kind: str, scope_id: int, period: Period, side: str, version: int | None = None
+) -> RankingSnapshot:
     _check_side(side)
     ref = resolve_scope(session, kind, scope_id)
     snapshot = latest_version(session, ref.kind, ref.id, period.kind, period.start, side, version)
@@ -374,25 +489,41 @@ def _members(session, ids) -> dict[int, Member]:
     ids = list(ids)
     found = {}
     for i in range(0, len(ids), 900):
-        for m in session.scalars(select(Member).where(Member.id.in_(ids[i:i + 900]))):
+        for m in session.scalars(select(Member).where(Member.id.in_(ids[i : i + 900]))):
             found[m.id] = m
     return found
 
 
 def _display(position, member_id, rank_, points, reached_at, member) -> dict:
-    return {"position": position, "rank": rank_, "member_id": member_id, "points": points / 10,
-            "reached_at": reached_at, "name": member.name if member else "",
-            "public_name": public_name(member) if member else MASKED_NAME,
-            "masked": member is None or member.hide_public or not member.active}
+    return {
+        "position": position,
+        "rank": rank_,
+        "member_id": member_id,
+        "points": points / 10,
+        "reached_at": reached_at,
+        "name": member.name if member else "",
+        "public_name": public_name(member) if member else MASKED_NAME,
+        "masked": member is None or member.hide_public or not member.active,
+    }
 
 
 def snapshot_rows(session, snapshot: RankingSnapshot, offset: int = 0, limit: int = 50) -> list[dict]:
     """Rows ``offset+1 … offset+limit`` in display order: ranked rows first, then the unranked."""
-    ranked = session.execute(select(SnapshotRow).where(
-        SnapshotRow.snapshot_id == snapshot.id, SnapshotRow.position > offset,
-        SnapshotRow.position <= offset + limit).order_by(SnapshotRow.position)).scalars().all()
+    ranked = (
+        session.execute(
+            select(SnapshotRow)
+            .where(
+                SnapshotRow.snapshot_id == snapshot.id,
+                SnapshotRow.position > offset,
+                SnapshotRow.position <= offset + limit,
+            )
+            .order_by(SnapshotRow.position)
+        )
+        .scalars()
+        .all()
+    )
     start = max(0, offset - snapshot.ranked_count)
-    idle = (snapshot.unranked_member_ids or [])[start:start + limit - len(ranked)]
+    idle = (snapshot.unranked_member_ids or [])[start : start + limit - len(ranked)]
     members = _members(session, [r.member_id for r in ranked] + list(idle))
     rows = [_display(r.position, r.member_id, r.rank, r.points, r.reached_at, members.get(r.member_id)) for r in ranked]
     first = snapshot.ranked_count + start + 1
@@ -402,9 +533,9 @@ def snapshot_rows(session, snapshot: RankingSnapshot, offset: int = 0, limit: in
 
 def ranking_rows(session, ranking: Ranking, offset: int = 0, limit: int = 50) -> list[dict]:
     """The same display rows for a live (unpublished) ranking."""
-    ranked = ranking.rows[offset:offset + limit]
+    ranked = ranking.rows[offset : offset + limit]
     start = max(0, offset - len(ranking.rows))
-    idle = ranking.unranked[start:start + limit - len(ranked)]
+    idle = ranking.unranked[start : start + limit - len(ranked)]
     members = _members(session, [r.member_id for r in ranked] + list(idle))
     rows = [_display(r.position, r.member_id, r.rank, r.points, r.reached_at, members.get(r.member_id)) for r in ranked]
     first = len(ranking.rows) + start + 1
@@ -415,18 +546,37 @@ def ranking_rows(session, ranking: Ranking, offset: int = 0, limit: int = 50) ->
 def describe(session, snapshot: RankingSnapshot, tz: ZoneInfo) -> dict:
     ref = resolve_scope(session, snapshot.scope_kind, snapshot.scope_id)
     period = Period(snapshot.period_kind, snapshot.period_start, snapshot.period_end, tz)
-    return {"id": snapshot.id, "scope": ref.kind, "scope_id": ref.id, "scope_name": ref.name,
-            "period": period, "side": snapshot.side, "version": snapshot.version,
-            "supersedes_id": snapshot.supersedes_id, "superseded_by_id": superseded_by(session, snapshot),
-            "reason": snapshot.reason, "author_id": snapshot.author_id, "generated_at": snapshot.generated_at,
-            "ledger_high_water": snapshot.ledger_high_water, "rule_set_ids": snapshot.rule_set_ids,
-            "checksum": snapshot.checksum, "ranked_count": snapshot.ranked_count, "row_count": snapshot.row_count}
+    return {
+        "id": snapshot.id,
+        "scope": ref.kind,
+        "scope_id": ref.id,
+        "scope_name": ref.name,
+        "period": period,
+        "side": snapshot.side,
+        "version": snapshot.version,
+        "supersedes_id": snapshot.supersedes_id,
+        "superseded_by_id": superseded_by(session, snapshot),
+        "reason": snapshot.reason,
+        "author_id": snapshot.author_id,
+        "generated_at": snapshot.generated_at,
+        "ledger_high_water": snapshot.ledger_high_water,
+        "rule_set_ids": snapshot.rule_set_ids,
+        "checksum": snapshot.checksum,
+        "ranked_count": snapshot.ranked_count,
+        "row_count": snapshot.row_count,
+    }
 
 
 def public_board(session, snapshot: RankingSnapshot, tz: ZoneInfo, page: int = 1, per_page: int = 50) -> dict:
-    return {"live": False, "notice": None, "snapshot": describe(session, snapshot, tz),
-            "rows": snapshot_rows(session, snapshot, (page - 1) * per_page, per_page),
-            "page": page, "per_page": per_page, "total": snapshot.row_count}
+    return {
+        "live": False,
+        "notice": None,
+        "snapshot": describe(session, snapshot, tz),
+        "rows": snapshot_rows(session, snapshot, (page - 1) * per_page, per_page),
+        "page": page,
+        "per_page": per_page,
+        "total": snapshot.row_count,
+    }
 
 
 @dataclass
@@ -451,16 +601,31 @@ def live(session, scope: Scope, kind: str, scope_id: int, period: Period, side: 
 def live_board(session, standing: LiveRanking, page: int = 1, per_page: int = 50) -> dict:
     ref = standing.ref
     total = len(standing.ranking.rows) + len(standing.ranking.unranked)
-    return {"live": True, "notice": LIVE_NOTICE,
-            "snapshot": {"id": None, "scope": ref.kind, "scope_id": ref.id, "scope_name": ref.name,
-                         "period": standing.period, "side": standing.side, "generated_at": standing.generated_at,
-                         "ledger_high_water": standing.hwm, "rule_set_ids": standing.ranking.rule_set_ids,
-                         "ranked_count": len(standing.ranking.rows), "row_count": total},
-            "rows": ranking_rows(session, standing.ranking, (page - 1) * per_page, per_page),
-            "page": page, "per_page": per_page, "total": total}
+    return {
+        "live": True,
+        "notice": LIVE_NOTICE,
+        "snapshot": {
+            "id": None,
+            "scope": ref.kind,
+            "scope_id": ref.id,
+            "scope_name": ref.name,
+            "period": standing.period,
+            "side": standing.side,
+            "generated_at": standing.generated_at,
+            "ledger_high_water": standing.hwm,
+            "rule_set_ids": standing.ranking.rule_set_ids,
+            "ranked_count": len(standing.ranking.rows),
+            "row_count": total,
+        },
+        "rows": ranking_rows(session, standing.ranking, (page - 1) * per_page, per_page),
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+    }
 
 
 # --- a member's own ranks ------------------------------------------------------------------
+
 
 def member_scopes(session, member_id: int, unit_id: int | None, asof: datetime) -> list[ScopeRef]:
     """The scopes a member belongs to at ``asof``, broadest first."""
@@ -470,8 +635,10 @@ def member_scopes(session, member_id: int, unit_id: int | None, asof: datetime) 
     areas = {}
     if ids:
         areas = {a.id: a for a in session.scalars(select(Area).where(Area.id.in_(ids), Area.kind.in_(AREA_SCOPES)))}
-    refs = [ScopeRef(areas[i].kind, i, areas[i].name, areas[i].path)
-            for _kind, i in scope_keys_of(path, None, {i: a.kind for i, a in areas.items()})]
+    refs = [
+        ScopeRef(areas[i].kind, i, areas[i].name, areas[i].path)
+        for _kind, i in scope_keys_of(path, None, {i: a.kind for i, a in areas.items()})
+    ]
     if unit_id is not None:
         unit = session.get(Unit, unit_id)
         if unit is not None:
@@ -480,8 +647,9 @@ def member_scopes(session, member_id: int, unit_id: int | None, asof: datetime) 
 
 
 def _rank_in_snapshot(session, snapshot: RankingSnapshot, member_id: int) -> dict:
-    row = session.scalar(select(SnapshotRow).where(SnapshotRow.snapshot_id == snapshot.id,
-                                                   SnapshotRow.member_id == member_id))
+    row = session.scalar(
+        select(SnapshotRow).where(SnapshotRow.snapshot_id == snapshot.id, SnapshotRow.member_id == member_id)
+    )
     if row is not None:
         return {"rank": row.rank, "position": row.position, "points": row.points / 10}
     return {"rank": None, "position": None, "points": 0.0}
@@ -494,8 +662,9 @@ def _rank_in(ranking: Ranking, member_id: int) -> dict:
     return {"rank": None, "position": None, "points": 0.0}
 
 
-def ranks_of(session, member_id: int, unit_id: int | None, period: Period, side: str, now: datetime,
-             published_only: bool = False) -> list[dict]:
+def ranks_of(
+    session, member_id: int, unit_id: int | None, period: Period, side: str, now: datetime, published_only: bool = False
+) -> list[dict]:
     """The member's rank in each scope they belong to: from the published snapshot (latest
     version) when there is one, otherwise live (one aggregate query per scope)."""
     results = []
@@ -504,15 +673,25 @@ def ranks_of(session, member_id: int, unit_id: int | None, period: Period, side:
         snapshot = latest_version(session, ref.kind, ref.id, period.kind, period.start, side)
         entry = {"scope": ref.kind, "scope_id": ref.id, "scope_name": ref.name, "side": side}
         if snapshot is not None:
-            entry |= {"published": True, "snapshot_id": snapshot.id, "ranked_count": snapshot.ranked_count,
-                      "member_count": snapshot.row_count} | _rank_in_snapshot(session, snapshot, member_id)
+            entry |= {
+                "published": True,
+                "snapshot_id": snapshot.id,
+                "ranked_count": snapshot.ranked_count,
+                "member_count": snapshot.row_count,
+            } | _rank_in_snapshot(session, snapshot, member_id)
         elif published_only:
             continue
         else:
             hwm = hwm if hwm is not None else high_water(session)
-            ranking = rank(member_totals(session, period, hwm=hwm, asof=membership_moment(period, now), scope=ref), side)
-            entry |= {"published": False, "snapshot_id": None, "ranked_count": len(ranking.rows),
-                      "member_count": len(ranking.rows) + len(ranking.unranked)} | _rank_in(ranking, member_id)
+            ranking = rank(
+                member_totals(session, period, hwm=hwm, asof=membership_moment(period, now), scope=ref), side
+            )
+            entry |= {
+                "published": False,
+                "snapshot_id": None,
+                "ranked_count": len(ranking.rows),
+                "member_count": len(ranking.rows) + len(ranking.unranked),
+            } | _rank_in(ranking, member_id)
         results.append(entry)
     return results
 
@@ -521,8 +700,12 @@ def member_ranks(session, scope: Scope, member_id: int, period: Period, side: st
     """A member's ranks for a period (the member themself, or staff who may see them)."""
     _check_side(side)
     member = get_member(session, scope, member_id)
-    return {"member_id": member.id, "period": period, "side": side,
-            "scopes": ranks_of(session, member.id, member.unit_id, period, side, now)}
+    return {
+        "member_id": member.id,
+        "period": period,
+        "side": side,
+        "scopes": ranks_of(session, member.id, member.unit_id, period, side, now),
+    }
 
 
 def member_rank_card(session, member_id: int, now: datetime, tz: ZoneInfo) -> dict | None:
@@ -549,7 +732,16 @@ def export_table(session, scope: Scope, snapshot_id: int, tz: ZoneInfo) -> tuple
     rows = []
     for r in snapshot_rows(session, snapshot, 0, snapshot.row_count):
         reached = r["reached_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M") if r["reached_at"] else ""
-        rows.append([r["position"], r["rank"] if r["rank"] is not None else "", r["member_id"], r["name"],
-                     r["public_name"], r["points"], reached])
+        rows.append(
+            [
+                r["position"],
+                r["rank"] if r["rank"] is not None else "",
+                r["member_id"],
+                r["name"],
+                r["public_name"],
+                r["points"],
+                reached,
+            ]
+        )
     name = f"{ref.name}-{period.label}-{snapshot.side}-v{snapshot.version}"
     return name, rows

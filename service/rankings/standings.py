@@ -19,11 +19,12 @@ ranks (1, 2, 2, 4); within a tie, whoever first reached their total comes first 
 the final total), then the lower member id. Members without points in the period
 follow unranked, by member id; inactive members appear there only if they had points.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import NamedTuple
 
 from sqlalchemy import String, and_, case, func, or_, select, true, type_coerce
@@ -53,10 +54,10 @@ class MemberTotals:
     path: str | None
     unit_id: int | None
     active: bool
-    points: dict          # side -> tenths
-    reached: dict         # side -> datetime | None
-    rule_sets: dict       # side -> frozenset of rule set ids
-    stamps: dict          # side -> reached as canonical text (checksums, COPY), made once per member
+    points: dict  # side -> tenths
+    reached: dict  # side -> datetime | None
+    rule_sets: dict  # side -> frozenset of rule set ids
+    stamps: dict  # side -> reached as canonical text (checksums, COPY), made once per member
 
 
 class Row(NamedTuple):
@@ -70,13 +71,13 @@ class Row(NamedTuple):
 
 def stamp(moment: datetime) -> str:
     """A moment as canonical text: UTC, microseconds, always the same length."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass
 class Ranking:
-    rows: list            # ranked Rows, in display order
-    unranked: list        # member ids without points, in display order
+    rows: list  # ranked Rows, in display order
+    unranked: list  # member ids without points, in display order
     rule_set_ids: list
 
 
@@ -106,21 +107,36 @@ def membership(asof: datetime):
     from ..registration.models import Registration
 
     reg = Registration.__table__
-    current = (select(reg.c.member_id, func.max(reg.c.id).label("registration_id"))
-               .where(reg.c.side == "residence", reg.c.approved_at.is_not(None), reg.c.approved_at <= asof,
-                      or_(reg.c.ended_at.is_(None), reg.c.ended_at > asof))
-               .group_by(reg.c.member_id).subquery("current_residence"))
+    current = (
+        select(reg.c.member_id, func.max(reg.c.id).label("registration_id"))
+        .where(
+            reg.c.side == "residence",
+            reg.c.approved_at.is_not(None),
+            reg.c.approved_at <= asof,
+            or_(reg.c.ended_at.is_(None), reg.c.ended_at > asof),
+        )
+        .group_by(reg.c.member_id)
+        .subquery("current_residence")
+    )
     chosen = reg.alias("chosen_registration")
     community = Area.__table__.alias("residence_community")
     home = Area.__table__.alias("home_building")
     m = Member.__table__
-    return (select(m.c.id.label("member_id"), func.coalesce(community.c.path, home.c.path).label("path"),
-                   m.c.unit_id, m.c.active)
-            .select_from(m.outerjoin(current, current.c.member_id == m.c.id)
-                         .outerjoin(chosen, chosen.c.id == current.c.registration_id)
-                         .outerjoin(community, community.c.id == chosen.c.community_id)
-                         .outerjoin(home, home.c.id == m.c.home_building_id))
-            .subquery("membership"))
+    return (
+        select(
+            m.c.id.label("member_id"),
+            func.coalesce(community.c.path, home.c.path).label("path"),
+            m.c.unit_id,
+            m.c.active,
+        )
+        .select_from(
+            m.outerjoin(current, current.c.member_id == m.c.id)
+            .outerjoin(chosen, chosen.c.id == current.c.registration_id)
+            .outerjoin(community, community.c.id == chosen.c.community_id)
+            .outerjoin(home, home.c.id == m.c.home_building_id)
+        )
+        .subquery("membership")
+    )
 
 
 def _in_scope(members, scope: ScopeRef | None):
@@ -166,18 +182,26 @@ def totals_query(period: Period, *, hwm: int, asof: datetime, scope: ScopeRef | 
     per_member = select(*aggregates).group_by(w.member_id).subquery("per_member")
     members = membership(asof)
     p = per_member.c
-    return (select(members.c.member_id, members.c.path, members.c.unit_id, members.c.active,
-                   *[p[f"{what}_{side}"] for side in RANK_SIDES for what in ("points", "reached", "rules")])
-            .select_from(members.outerjoin(per_member, p.member_id == members.c.member_id))
-            # Inactive members without entries are nobody's business on a board.
-            .where(_in_scope(members, scope), or_(members.c.active.is_(True), p.member_id.is_not(None))))
+    return (
+        select(
+            members.c.member_id,
+            members.c.path,
+            members.c.unit_id,
+            members.c.active,
+            *[p[f"{what}_{side}"] for side in RANK_SIDES for what in ("points", "reached", "rules")],
+        )
+        .select_from(members.outerjoin(per_member, p.member_id == members.c.member_id))
+        # Inactive members without entries are nobody's business on a board.
+        .where(_in_scope(members, scope), or_(members.c.active.is_(True), p.member_id.is_not(None)))
+    )
 
 
 _EMPTY = frozenset()
 
 
-def member_totals(session, period: Period, *, hwm: int, asof: datetime,
-                  scope: ScopeRef | None = None) -> list[MemberTotals]:
+def member_totals(
+    session, period: Period, *, hwm: int, asof: datetime, scope: ScopeRef | None = None
+) -> list[MemberTotals]:
     parsed: dict = {None: _EMPTY, "": _EMPTY}
     result = []
     # Positional access: this loop runs once per member of the city (10^5), so it stays lean.
@@ -198,9 +222,11 @@ def member_totals(session, period: Period, *, hwm: int, asof: datetime,
 def display_order(side: str):
     """The sort key of the documented order: points (highest first), first reached, member id;
     members without points after everyone else, by id."""
+
     def key(t: MemberTotals):
         points = t.points[side]
         return (0, -points, t.reached[side], t.member_id) if points else (1, t.member_id)
+
     return key
 
 

@@ -4,10 +4,11 @@ Most in-service party members are approved on both sides; some wait, some were
 rejected (and often filed again correctly), some withdrew, and a few moved house
 or their unit changed its pairing, leaving a superseded record behind.
 """
+
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from sqlalchemy import func, insert, select, text
 
@@ -17,8 +18,12 @@ from .models import Registration, RegistrationEvent
 
 HISTORY_DAYS = 240
 CHUNK = 5000
-REJECT_REASONS = ("住址信息与社区登记不符", "非本社区常住居民，请向居住地社区报到", "单位未与本社区结对",
-                  "信息不完整，请补充后重新提交")
+REJECT_REASONS = (
+    "住址信息与社区登记不符",
+    "非本社区常住居民，请向居住地社区报到",
+    "单位未与本社区结对",
+    "信息不完整，请补充后重新提交",
+)
 WITHDRAW_REASONS = ("工作调动", "长期外出", None, None)
 DEMO_MEMBER_PHONE = "13800000006"
 DEMO_ADMIN_PHONE = "13800000003"
@@ -38,13 +43,25 @@ class _Plan:
     def after(self, moment: datetime, low_days: float = 0.1, high_days: float = 6) -> datetime:
         return min(moment + timedelta(days=self.rng.uniform(low_days, high_days)), self.now - timedelta(hours=1))
 
-    def add(self, member_id, community_id, side, status, created, *, approved=None, ended=None, reason=None,
-            filed_by=None) -> dict:
+    def add(
+        self, member_id, community_id, side, status, created, *, approved=None, ended=None, reason=None, filed_by=None
+    ) -> dict:
         decided = approved if approved else (self.after(created) if status == "rejected" else None)
-        row = {"member_id": member_id, "community_id": community_id, "side": side, "status": status,
-               "created_at": created, "approved_at": approved, "ended_at": ended, "decided_at": decided,
-               "decided_by_id": self.decider(community_id) if decided else None, "reason": reason,
-               "filed_by_id": filed_by, "override_reason": None, "superseded_by_id": None}
+        row = {
+            "member_id": member_id,
+            "community_id": community_id,
+            "side": side,
+            "status": status,
+            "created_at": created,
+            "approved_at": approved,
+            "ended_at": ended,
+            "decided_at": decided,
+            "decided_by_id": self.decider(community_id) if decided else None,
+            "reason": reason,
+            "filed_by_id": filed_by,
+            "override_reason": None,
+            "superseded_by_id": None,
+        }
         self.rows.append(row)
         return row
 
@@ -55,7 +72,7 @@ class _Plan:
     def story(self, member_id, side, home: int, others: list[int], weights) -> None:
         """One side of one member: approved, pending, rejected, withdrawn, superseded or nothing."""
         roll, cut = self.rng.random(), 0.0
-        for kind, weight in weights:
+        for kind, weight in weights:  # noqa: B007  (the kind drawn is read after the loop)
             cut += weight
             if roll < cut:
                 break
@@ -85,25 +102,66 @@ class _Plan:
             self.approved(member_id, home, side)
 
 
-RESIDENCE_WEIGHTS = (("approved", 0.80), ("pending", 0.05), ("rejected", 0.03), ("withdrawn", 0.03),
-                     ("superseded", 0.04))
+RESIDENCE_WEIGHTS = (
+    ("approved", 0.80),
+    ("pending", 0.05),
+    ("rejected", 0.03),
+    ("withdrawn", 0.03),
+    ("superseded", 0.04),
+)
 UNIT_WEIGHTS = (("approved", 0.77), ("pending", 0.06), ("rejected", 0.03), ("withdrawn", 0.03), ("superseded", 0.02))
 RETIRED_WEIGHTS = (("approved", 0.15), ("pending", 0.02))
 
 
 def _events(row: dict, registration_id: int) -> list[dict]:
     base = {"registration_id": registration_id}
-    events = [base | {"at": row["created_at"], "actor_id": row["filed_by_id"], "action": "filed",
-                      "from_status": None, "to_status": "pending", "reason": None}]
+    events = [
+        base
+        | {
+            "at": row["created_at"],
+            "actor_id": row["filed_by_id"],
+            "action": "filed",
+            "from_status": None,
+            "to_status": "pending",
+            "reason": None,
+        }
+    ]
     if row["status"] == "rejected":
-        events.append(base | {"at": row["decided_at"], "actor_id": row["decided_by_id"], "action": "rejected",
-                              "from_status": "pending", "to_status": "rejected", "reason": row["reason"]})
+        events.append(
+            base
+            | {
+                "at": row["decided_at"],
+                "actor_id": row["decided_by_id"],
+                "action": "rejected",
+                "from_status": "pending",
+                "to_status": "rejected",
+                "reason": row["reason"],
+            }
+        )
     if row["approved_at"] is not None:
-        events.append(base | {"at": row["approved_at"], "actor_id": row["decided_by_id"], "action": "approved",
-                              "from_status": "pending", "to_status": "approved", "reason": None})
+        events.append(
+            base
+            | {
+                "at": row["approved_at"],
+                "actor_id": row["decided_by_id"],
+                "action": "approved",
+                "from_status": "pending",
+                "to_status": "approved",
+                "reason": None,
+            }
+        )
     if row["status"] in ("withdrawn", "superseded"):
-        events.append(base | {"at": row["ended_at"], "actor_id": None, "action": row["status"],
-                              "from_status": "approved", "to_status": row["status"], "reason": row["reason"]})
+        events.append(
+            base
+            | {
+                "at": row["ended_at"],
+                "actor_id": None,
+                "action": row["status"],
+                "from_status": "approved",
+                "to_status": row["status"],
+                "reason": row["reason"],
+            }
+        )
     return events
 
 
@@ -130,13 +188,13 @@ def _insert(session, rows: list[dict]) -> None:
     # Core executemany: the ORM's bulk insert leaves None values out, which splits
     # rows whose empty columns differ into thousands of tiny batches.
     for i in range(0, len(rows), CHUNK):
-        session.execute(insert(registrations), rows[i:i + CHUNK])
+        session.execute(insert(registrations), rows[i : i + CHUNK])
     for i in range(0, len(events), CHUNK):
-        session.execute(insert(events_table), events[i:i + CHUNK])
+        session.execute(insert(events_table), events[i : i + CHUNK])
 
 
 def build_registrations(session, rng: random.Random, city: dict, now: datetime | None = None) -> None:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     places = city["places"]
     communities = [c["id"] for c in places["communities"]]
     community_ids = set(communities)
@@ -145,16 +203,23 @@ def build_registrations(session, rng: random.Random, city: dict, now: datetime |
         ancestors = [int(part) for part in building["path"].strip("/").split("/")]
         home_community[building["id"]] = next(a for a in ancestors if a in community_ids)
     paired: dict[int, list[int]] = {}
-    for unit_id, community_id in session.execute(select(UnitPairing.unit_id, UnitPairing.community_id)
-                                                 .order_by(UnitPairing.unit_id, UnitPairing.community_id)):
+    for unit_id, community_id in session.execute(
+        select(UnitPairing.unit_id, UnitPairing.community_id).order_by(UnitPairing.unit_id, UnitPairing.community_id)
+    ):
         paired.setdefault(unit_id, []).append(community_id)
-    accounts = dict(session.execute(select(Account.phone, Account.id)
-                                    .where(Account.phone.in_((DEMO_MEMBER_PHONE, DEMO_ADMIN_PHONE)))).all())
+    accounts = dict(
+        session.execute(
+            select(Account.phone, Account.id).where(Account.phone.in_((DEMO_MEMBER_PHONE, DEMO_ADMIN_PHONE)))
+        ).all()
+    )
     admin_id, admin_community = accounts.get(DEMO_ADMIN_PHONE), communities[0]
     plan = _Plan(rng, now, lambda community_id: admin_id if community_id == admin_community else None)
 
-    members = session.execute(select(Member.id, Member.phone, Member.party_status, Member.unit_id,
-                                     Member.home_building_id).order_by(Member.id)).all()
+    members = session.execute(
+        select(Member.id, Member.phone, Member.party_status, Member.unit_id, Member.home_building_id).order_by(
+            Member.id
+        )
+    ).all()
     for member_id, phone, status, unit_id, building_id in members:
         home = home_community.get(building_id)
         if home is None:
@@ -163,13 +228,26 @@ def build_registrations(session, rng: random.Random, city: dict, now: datetime |
         if phone == DEMO_MEMBER_PHONE:
             # Something to show and something to do: residence approved, unit waiting in 金山.
             created = now - timedelta(days=200)
-            plan.add(member_id, home, "residence", "approved", created, approved=created + timedelta(days=2),
-                     filed_by=accounts.get(DEMO_MEMBER_PHONE))
+            plan.add(
+                member_id,
+                home,
+                "residence",
+                "approved",
+                created,
+                approved=created + timedelta(days=2),
+                filed_by=accounts.get(DEMO_MEMBER_PHONE),
+            )
             unit_choices = paired.get(unit_id, [])
             if unit_choices:
                 target = admin_community if admin_community in unit_choices else unit_choices[0]
-                plan.add(member_id, target, "unit", "pending", now - timedelta(days=2),
-                         filed_by=accounts.get(DEMO_MEMBER_PHONE))
+                plan.add(
+                    member_id,
+                    target,
+                    "unit",
+                    "pending",
+                    now - timedelta(days=2),
+                    filed_by=accounts.get(DEMO_MEMBER_PHONE),
+                )
             continue
         if status == "in_service":
             plan.story(member_id, "residence", home, rng.sample(elsewhere, 3), RESIDENCE_WEIGHTS)
@@ -191,5 +269,6 @@ def build_registrations(session, rng: random.Random, city: dict, now: datetime |
     _insert(session, [old for old, _newer in plan.later])
     if session.get_bind().dialect.name == "postgresql":
         # Ids were given explicitly, so move the sequence past them for the rows filed next.
-        session.execute(text("SELECT setval(pg_get_serial_sequence('registrations', 'id'), "
-                             "(SELECT max(id) FROM registrations))"))
+        session.execute(
+            text("SELECT setval(pg_get_serial_sequence('registrations', 'id'), (SELECT max(id) FROM registrations))")
+        )

@@ -1,4 +1,5 @@
 """双报到 records: one row per registration, never rewritten, and the history of its changes."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -38,10 +39,22 @@ class Registration(db.Model):
         CheckConstraint("status IN ('pending','approved','rejected') OR ended_at IS NOT NULL", name="ended_at"),
         # At most one active registration, and one waiting, per member and side.
         # The service checks first (to answer 409); these hold under races.
-        Index("uq_registrations_one_approved", "member_id", "side", unique=True,
-              postgresql_where=_APPROVED, sqlite_where=_APPROVED),
-        Index("uq_registrations_one_pending", "member_id", "side", unique=True,
-              postgresql_where=_PENDING, sqlite_where=_PENDING),
+        Index(
+            "uq_registrations_one_approved",
+            "member_id",
+            "side",
+            unique=True,
+            postgresql_where=_APPROVED,
+            sqlite_where=_APPROVED,
+        ),
+        Index(
+            "uq_registrations_one_pending",
+            "member_id",
+            "side",
+            unique=True,
+            postgresql_where=_PENDING,
+            sqlite_where=_PENDING,
+        ),
         # Covering: a community's approved members (matching) without visiting the rows.
         Index("ix_registrations_community_status_member", "community_id", "status", "member_id", "side"),
     )
@@ -69,7 +82,8 @@ class Registration(db.Model):
     filed_by: Mapped[Account | None] = relationship(foreign_keys=[filed_by_id])
     decided_by: Mapped[Account | None] = relationship(foreign_keys=[decided_by_id])
     events: Mapped[list[RegistrationEvent]] = relationship(
-        back_populates="registration", order_by="(RegistrationEvent.at, RegistrationEvent.id)",
+        back_populates="registration",
+        order_by="(RegistrationEvent.at, RegistrationEvent.id)",
         cascade="all, delete-orphan",
     )
 

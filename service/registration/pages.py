@@ -1,4 +1,5 @@
 """双报到 pages: the member's own status, a community's review queue, a unit's compliance list."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -25,8 +26,13 @@ from .models import SIDES
 from .routes import pages
 
 PENDING_SHOWN = 50
-EVENT_LABELS = {"filed": N_("提交报到"), "approved": N_("审核通过"), "rejected": N_("被驳回"),
-                "withdrawn": N_("本人撤回"), "superseded": N_("被新报到取代")}
+EVENT_LABELS = {
+    "filed": N_("提交报到"),
+    "approved": N_("审核通过"),
+    "rejected": N_("被驳回"),
+    "withdrawn": N_("本人撤回"),
+    "superseded": N_("被新报到取代"),
+}
 
 
 @pages.context_processor
@@ -48,10 +54,15 @@ def _page_number() -> int:
 
 # --- member ------------------------------------------------------------------------
 
+
 def _communities_by_street(session) -> list[tuple[str, list[Area]]]:
     street = aliased(Area)
-    rows = session.execute(select(Area, street.name).join(street, street.id == Area.parent_id)
-                           .where(Area.kind == "community").order_by(street.path, Area.path)).all()
+    rows = session.execute(
+        select(Area, street.name)
+        .join(street, street.id == Area.parent_id)
+        .where(Area.kind == "community")
+        .order_by(street.path, Area.path)
+    ).all()
     groups: list[tuple[str, list[Area]]] = []
     for community, street_name in rows:
         if not groups or groups[-1][0] != street_name:
@@ -65,7 +76,9 @@ def _render_member_page(scope, status_code=200):
     member = session.get(Member, scope.member_id)
     status = service.double_status(session, member)
     return render_template(
-        "registration/me.html", status=status, member=member,
+        "registration/me.html",
+        status=status,
+        member=member,
         home_community=service.residence_community(session, member),
         unit_communities=service.unit_communities(session, member),
         street_groups=_communities_by_street(session),
@@ -126,6 +139,7 @@ def withdraw(registration_id):
 
 # --- community admin ---------------------------------------------------------------
 
+
 def _render_community_page(scope, communities, community_id, status_code=200):
     session = db.session
     community = next((c for c in communities if c.id == community_id), communities[0])
@@ -135,8 +149,13 @@ def _render_community_page(scope, communities, community_id, status_code=200):
     pending = paginate(session, waiting, 1, PENDING_SHOWN)
     registered = paginate(session, service.registered_members(scope, community.id, side), _page_number(), 20)
     return render_template(
-        "registration/community.html", communities=communities, community=community, pending=pending,
-        counts=service.registered_members_count(session, community.id), side=side, registered=registered,
+        "registration/community.html",
+        communities=communities,
+        community=community,
+        pending=pending,
+        counts=service.registered_members_count(session, community.id),
+        side=side,
+        registered=registered,
     ), status_code
 
 
@@ -202,6 +221,7 @@ def decide():
 
 # --- unit admin --------------------------------------------------------------------
 
+
 @pages.get("/unit/registration-compliance")
 @login_required
 def unit_compliance():
@@ -213,6 +233,7 @@ def unit_compliance():
     if request.args.get("format") == "xlsx":
         return download(f"{report['unit_name']}-双报到未完成名单.xlsx", compliance_xlsx(report))
     units = sorted(scope.unit_ids)
-    unit_names = dict(db.session.execute(select(Unit.id, Unit.name)
-                                         .where(Unit.id.in_(units)))) if len(units) > 1 else {}
+    unit_names = (
+        dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(units)))) if len(units) > 1 else {}
+    )
     return render_template("registration/compliance.html", report=report, unit_names=unit_names)

@@ -1,4 +1,5 @@
 """双报到 API: parse, call the service, commit, answer."""
+
 from flask import Blueprint as PageBlueprint
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -9,9 +10,19 @@ from ..people.auth import require_scope
 from . import service
 from ..exports import download
 from .export import compliance_xlsx
-from .schemas import (BatchResultSchema, BatchSchema, ComplianceQuerySchema, ComplianceSchema,
-                      MemberRegistrationsSchema, RegistrationCreateSchema, RegistrationDetailSchema,
-                      RegistrationQuerySchema, RegistrationSchema, RejectSchema, WithdrawSchema)
+from .schemas import (
+    BatchResultSchema,
+    BatchSchema,
+    ComplianceQuerySchema,
+    ComplianceSchema,
+    MemberRegistrationsSchema,
+    RegistrationCreateSchema,
+    RegistrationDetailSchema,
+    RegistrationQuerySchema,
+    RegistrationSchema,
+    RejectSchema,
+    WithdrawSchema,
+)
 
 api = Blueprint("registrations", __name__, url_prefix="/api/v1", description="双报到 Registrations")
 pages = PageBlueprint("registration_pages", __name__, template_folder="templates")

@@ -41,10 +41,14 @@ class RegistrationDetailSchema(RegistrationSchema):
 class RegistrationCreateSchema(LoadSchema):
     community_id = ma.fields.Integer(required=True, strict=True)
     side = ma.fields.String(required=True, validate=ma.validate.OneOf(SIDES))
-    member_id = ma.fields.Integer(strict=True, allow_none=True,
-                                  metadata={"description": "staff only: file for this member"})
-    override_reason = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500),
-                                       metadata={"description": "staff only: why the residence/pairing rule is set aside"})
+    member_id = ma.fields.Integer(
+        strict=True, allow_none=True, metadata={"description": "staff only: file for this member"}
+    )
+    override_reason = ma.fields.String(
+        allow_none=True,
+        validate=ma.validate.Length(max=500),
+        metadata={"description": "staff only: why the residence/pairing rule is set aside"},
+    )
 
 
 class RejectSchema(LoadSchema):
@@ -56,11 +60,13 @@ class WithdrawSchema(LoadSchema):
 
 
 class BatchSchema(LoadSchema):
-    ids = ma.fields.List(ma.fields.Integer(strict=True), required=True,
-                         validate=ma.validate.Length(min=1, max=BATCH_LIMIT))
+    ids = ma.fields.List(
+        ma.fields.Integer(strict=True), required=True, validate=ma.validate.Length(min=1, max=BATCH_LIMIT)
+    )
     action = ma.fields.String(required=True, validate=ma.validate.OneOf(ACTIONS))
-    reason = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500),
-                              metadata={"description": "required to reject"})
+    reason = ma.fields.String(
+        allow_none=True, validate=ma.validate.Length(max=500), metadata={"description": "required to reject"}
+    )
 
 
 class BatchItemSchema(DumpSchema):

@@ -3,12 +3,13 @@
 Functions take a session and a ``Scope`` and raise ``service.errors``; the API,
 the pages, the demo builder and the points ledger all call them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..audit.log import record
@@ -41,6 +42,7 @@ NOT_FOUND = N_("报到记录不存在")
 
 # --- the question the points ledger asks ---------------------------------------
 
+
 def sides_at(session, member_id: int, when: datetime) -> dict[str, int]:
     """Side → community id of the member's registrations active at ``when``.
 
@@ -49,15 +51,19 @@ def sides_at(session, member_id: int, when: datetime) -> dict[str, int]:
     """
     rows = session.execute(
         select(Registration.side, Registration.community_id)
-        .where(Registration.member_id == member_id, Registration.approved_at.is_not(None),
-               Registration.approved_at <= when,
-               or_(Registration.ended_at.is_(None), Registration.ended_at > when))
+        .where(
+            Registration.member_id == member_id,
+            Registration.approved_at.is_not(None),
+            Registration.approved_at <= when,
+            or_(Registration.ended_at.is_(None), Registration.ended_at > when),
+        )
         .order_by(Registration.approved_at, Registration.id)
     ).all()
     return {side: community_id for side, community_id in rows}
 
 
 # --- visibility ------------------------------------------------------------------
+
 
 def registration_visibility(scope: Scope, at_least: str = READ):
     """Registrations a scope may see: its own, those with a community in its
@@ -66,22 +72,27 @@ def registration_visibility(scope: Scope, at_least: str = READ):
     if scope.member_id is not None:
         condition = condition | (Registration.member_id == scope.member_id)
     if scope.unit_ids:
-        condition = condition | exists(select(Member.id).where(
-            Member.id == Registration.member_id, Member.unit_id.in_(scope.unit_ids)))
+        condition = condition | exists(
+            select(Member.id).where(Member.id == Registration.member_id, Member.unit_id.in_(scope.unit_ids))
+        )
     return condition
 
 
 def get_registration(session, scope: Scope, registration_id: int) -> Registration:
-    registration = session.scalar(select(Registration).where(
-        Registration.id == registration_id, registration_visibility(scope)))
+    registration = session.scalar(
+        select(Registration).where(Registration.id == registration_id, registration_visibility(scope))
+    )
     if registration is None:
         raise NotFound(NOT_FOUND)
     return registration
 
 
 def list_registrations(scope: Scope, *, community_id=None, side=None, status=None, member_id=None):
-    stmt = (select(Registration).where(registration_visibility(scope))
-            .options(selectinload(Registration.member), selectinload(Registration.community)))
+    stmt = (
+        select(Registration)
+        .where(registration_visibility(scope))
+        .options(selectinload(Registration.member), selectinload(Registration.community))
+    )
     if community_id is not None:
         stmt = stmt.where(Registration.community_id == community_id)
     if side:
@@ -94,6 +105,7 @@ def list_registrations(scope: Scope, *, community_id=None, side=None, status=Non
 
 
 # --- places a member may register with ------------------------------------------
+
 
 def community_of(session, area: Area | None) -> Area | None:
     """The community an area (a home building, usually) lies in."""
@@ -112,31 +124,44 @@ def residence_community(session, member: Member) -> Area | None:
 def unit_communities(session, member: Member) -> list[Area]:
     if member.unit_id is None:
         return []
-    return list(session.scalars(
-        select(Area).join(UnitPairing, UnitPairing.community_id == Area.id)
-        .where(UnitPairing.unit_id == member.unit_id).order_by(Area.path)))
+    return list(
+        session.scalars(
+            select(Area)
+            .join(UnitPairing, UnitPairing.community_id == Area.id)
+            .where(UnitPairing.unit_id == member.unit_id)
+            .order_by(Area.path)
+        )
+    )
 
 
 def rule_refusal(session, member: Member, community: Area, side: str) -> Invalid | None:
     """Why ``member`` may not register with ``community`` on ``side``, or None if they may."""
     if side == "residence":
         if member.home_building is None:
-            return Invalid(N_("未登记住址楼栋，无法报到居住地社区"), fields={"community_id": ["member has no home building"]})
+            return Invalid(
+                N_("未登记住址楼栋，无法报到居住地社区"), fields={"community_id": ["member has no home building"]}
+            )
         if not member.home_building.path.startswith(community.path):
-            return Invalid(N_("住址不在该社区：居住地报到须选择住址楼栋所在的社区"),
-                           fields={"community_id": ["home building is not in this community"]})
+            return Invalid(
+                N_("住址不在该社区：居住地报到须选择住址楼栋所在的社区"),
+                fields={"community_id": ["home building is not in this community"]},
+            )
         return None
     if member.unit_id is None:
         return Invalid(N_("未登记工作单位，无法报到单位挂点社区"), fields={"community_id": ["member has no work unit"]})
-    paired = session.scalar(select(UnitPairing.id).where(
-        UnitPairing.unit_id == member.unit_id, UnitPairing.community_id == community.id))
+    paired = session.scalar(
+        select(UnitPairing.id).where(UnitPairing.unit_id == member.unit_id, UnitPairing.community_id == community.id)
+    )
     if paired is None:
-        return Invalid(N_("工作单位未与该社区结对挂点：单位报到须选择单位的挂点社区"),
-                       fields={"community_id": ["work unit is not paired with this community"]})
+        return Invalid(
+            N_("工作单位未与该社区结对挂点：单位报到须选择单位的挂点社区"),
+            fields={"community_id": ["work unit is not paired with this community"]},
+        )
     return None
 
 
 # --- filing ----------------------------------------------------------------------
+
 
 def _lock_member(session, member_id: int) -> Member | None:
     # Everything that changes a member's registrations queues on the member row,
@@ -145,8 +170,15 @@ def _lock_member(session, member_id: int) -> Member | None:
 
 
 def _event(session, registration: Registration, actor_id, action: str, from_status, reason=None, at=None):
-    event = RegistrationEvent(registration=registration, actor_id=actor_id, action=action, from_status=from_status,
-                              to_status=registration.status, reason=reason, at=at or utcnow())
+    event = RegistrationEvent(
+        registration=registration,
+        actor_id=actor_id,
+        action=action,
+        from_status=from_status,
+        to_status=registration.status,
+        reason=reason,
+        at=at or utcnow(),
+    )
     session.add(event)
     return event
 
@@ -163,8 +195,16 @@ def _member_for_filing(session, scope: Scope, member_id: int, community: Area, s
     return member
 
 
-def file_registration(session, scope: Scope, *, community_id: int, side: str, member_id: int | None = None,
-                      override_reason: str | None = None, now: datetime | None = None) -> Registration:
+def file_registration(
+    session,
+    scope: Scope,
+    *,
+    community_id: int,
+    side: str,
+    member_id: int | None = None,
+    override_reason: str | None = None,
+    now: datetime | None = None,
+) -> Registration:
     """File a pending registration for the caller, or (staff managing the community) for a member."""
     now = now or utcnow()
     if side not in SIDES:
@@ -181,7 +221,9 @@ def file_registration(session, scope: Scope, *, community_id: int, side: str, me
     elif scope.member_id is not None:
         member = session.get(Member, scope.member_id)
     else:
-        raise Invalid(N_("你还没有成员档案，无法报到"), fields={"member_id": ["required: this account has no member record"]})
+        raise Invalid(
+            N_("你还没有成员档案，无法报到"), fields={"member_id": ["required: this account has no member record"]}
+        )
     _lock_member(session, member.id)
 
     refusal = rule_refusal(session, member, community, side)
@@ -189,26 +231,45 @@ def file_registration(session, scope: Scope, *, community_id: int, side: str, me
         raise refusal
     used_override = override_reason if refusal is not None else None
 
-    current = session.scalars(select(Registration).where(
-        Registration.member_id == member.id, Registration.side == side,
-        Registration.status.in_(("pending", ACTIVE)))).all()
+    current = session.scalars(
+        select(Registration).where(
+            Registration.member_id == member.id, Registration.side == side, Registration.status.in_(("pending", ACTIVE))
+        )
+    ).all()
     for other in current:
         if other.status == "pending":
             raise Conflict(N_("该方向已有一条待审核的报到，请等待社区审核"), existing_id=other.id)
         if other.community_id == community.id:
             raise Conflict(N_("已在该社区报到，无需重复报到"), existing_id=other.id)
 
-    registration = Registration(member_id=member.id, community_id=community.id, side=side, status="pending",
-                                filed_by_id=scope.account_id, override_reason=used_override, created_at=now)
+    registration = Registration(
+        member_id=member.id,
+        community_id=community.id,
+        side=side,
+        status="pending",
+        filed_by_id=scope.account_id,
+        override_reason=used_override,
+        created_at=now,
+    )
     session.add(registration)
     _event(session, registration, scope.account_id, "filed", None, used_override, now)
     session.flush()
-    record(session, scope.account_id, "registration.file", "registration", registration.id, community.path,
-           member_id=member.id, side=side, override_reason=used_override)
+    record(
+        session,
+        scope.account_id,
+        "registration.file",
+        "registration",
+        registration.id,
+        community.path,
+        member_id=member.id,
+        side=side,
+        override_reason=used_override,
+    )
     return registration
 
 
 # --- transitions -----------------------------------------------------------------
+
 
 def _refuse_unless(registration: Registration, action: str) -> None:
     allowed = list(NEXT_ACTIONS[registration.status])
@@ -233,9 +294,14 @@ def approve(session, scope: Scope, registration: Registration, now: datetime | N
     _require_manager(scope, registration)
     _fresh(session, registration)
     _refuse_unless(registration, "approve")
-    previous = session.scalar(select(Registration).where(
-        Registration.member_id == registration.member_id, Registration.side == registration.side,
-        Registration.status == ACTIVE, Registration.id != registration.id))
+    previous = session.scalar(
+        select(Registration).where(
+            Registration.member_id == registration.member_id,
+            Registration.side == registration.side,
+            Registration.status == ACTIVE,
+            Registration.id != registration.id,
+        )
+    )
     if previous is not None:
         previous.status = "superseded"
         previous.ended_at = now
@@ -243,17 +309,32 @@ def approve(session, scope: Scope, registration: Registration, now: datetime | N
         _event(session, previous, scope.account_id, "superseded", ACTIVE, None, now)
         # The old row must leave 'approved' before the new one enters it (unique index).
         session.flush()
-        record(session, scope.account_id, "registration.supersede", "registration", previous.id,
-               previous.community.path, superseded_by=registration.id)
+        record(
+            session,
+            scope.account_id,
+            "registration.supersede",
+            "registration",
+            previous.id,
+            previous.community.path,
+            superseded_by=registration.id,
+        )
     registration.status = ACTIVE
     registration.approved_at = now
     registration.decided_at = now
     registration.decided_by_id = scope.account_id
     _event(session, registration, scope.account_id, "approved", "pending", None, now)
     session.flush()
-    record(session, scope.account_id, "registration.approve", "registration", registration.id,
-           registration.community.path, member_id=registration.member_id, side=registration.side,
-           superseded=previous.id if previous is not None else None)
+    record(
+        session,
+        scope.account_id,
+        "registration.approve",
+        "registration",
+        registration.id,
+        registration.community.path,
+        member_id=registration.member_id,
+        side=registration.side,
+        superseded=previous.id if previous is not None else None,
+    )
     return registration
 
 
@@ -264,8 +345,9 @@ def _required_reason(reason: str | None, message: str) -> str:
     return reason
 
 
-def reject(session, scope: Scope, registration: Registration, reason: str | None,
-           now: datetime | None = None) -> Registration:
+def reject(
+    session, scope: Scope, registration: Registration, reason: str | None, now: datetime | None = None
+) -> Registration:
     now = now or utcnow()
     reason = _required_reason(reason, N_("驳回报到需要填写理由"))
     _require_manager(scope, registration)
@@ -277,13 +359,22 @@ def reject(session, scope: Scope, registration: Registration, reason: str | None
     registration.decided_by_id = scope.account_id
     _event(session, registration, scope.account_id, "rejected", "pending", reason, now)
     session.flush()
-    record(session, scope.account_id, "registration.reject", "registration", registration.id,
-           registration.community.path, member_id=registration.member_id, reason=reason)
+    record(
+        session,
+        scope.account_id,
+        "registration.reject",
+        "registration",
+        registration.id,
+        registration.community.path,
+        member_id=registration.member_id,
+        reason=reason,
+    )
     return registration
 
 
-def withdraw(session, scope: Scope, registration: Registration, reason: str | None = None,
-             now: datetime | None = None) -> Registration:
+def withdraw(
+    session, scope: Scope, registration: Registration, reason: str | None = None, now: datetime | None = None
+) -> Registration:
     """The member ends their own active registration (moved away, changed job …)."""
     now = now or utcnow()
     if scope.member_id != registration.member_id:
@@ -296,13 +387,27 @@ def withdraw(session, scope: Scope, registration: Registration, reason: str | No
     registration.reason = reason
     _event(session, registration, scope.account_id, "withdrawn", ACTIVE, reason, now)
     session.flush()
-    record(session, scope.account_id, "registration.withdraw", "registration", registration.id,
-           registration.community.path, member_id=registration.member_id, reason=reason)
+    record(
+        session,
+        scope.account_id,
+        "registration.withdraw",
+        "registration",
+        registration.id,
+        registration.community.path,
+        member_id=registration.member_id,
+        reason=reason,
+    )
     return registration
 
 
-def decide(session, scope: Scope, registration: Registration, action: str, reason: str | None = None,
-           now: datetime | None = None) -> Registration:
+def decide(
+    session,
+    scope: Scope,
+    registration: Registration,
+    action: str,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> Registration:
     if action == "approve":
         return approve(session, scope, registration, now)
     if action == "reject":
@@ -310,8 +415,9 @@ def decide(session, scope: Scope, registration: Registration, action: str, reaso
     raise Invalid(N_("未知的审核操作"), fields={"action": [f"one of {', '.join(ACTIONS)}"]})
 
 
-def decide_many(session, scope: Scope, ids, action: str, reason: str | None = None,
-                now: datetime | None = None) -> list[dict]:
+def decide_many(
+    session, scope: Scope, ids, action: str, reason: str | None = None, now: datetime | None = None
+) -> list[dict]:
     """Approve or reject many at once; each id succeeds or fails on its own."""
     if action not in ACTIONS:
         raise Invalid(N_("未知的审核操作"), fields={"action": [f"one of {', '.join(ACTIONS)}"]})
@@ -329,7 +435,7 @@ def decide_many(session, scope: Scope, ids, action: str, reason: str | None = No
                 registration = get_registration(session, scope, registration_id)
                 decide(session, scope, registration, action, reason, now)
         except DomainError as error:
-            detail = {"code": error.code, "message": error.message, **error.extra}
+            detail = {"code": error.code, "message": error.text(), **error.extra}
             results.append({"id": registration_id, "ok": False, "status": error.status, "error": detail})
         else:
             results.append({"id": registration_id, "ok": True, "status": 200, "registration": registration})
@@ -337,6 +443,7 @@ def decide_many(session, scope: Scope, ids, action: str, reason: str | None = No
 
 
 # --- what each audience sees -----------------------------------------------------
+
 
 @dataclass
 class SideState:
@@ -372,10 +479,14 @@ class DoubleStatus:
 
 
 def double_status(session, member: Member) -> DoubleStatus:
-    history = list(session.scalars(
-        select(Registration).where(Registration.member_id == member.id)
-        .options(selectinload(Registration.community), selectinload(Registration.events))
-        .order_by(Registration.created_at.desc(), Registration.id.desc())))
+    history = list(
+        session.scalars(
+            select(Registration)
+            .where(Registration.member_id == member.id)
+            .options(selectinload(Registration.community), selectinload(Registration.events))
+            .order_by(Registration.created_at.desc(), Registration.id.desc())
+        )
+    )
     sides = {side: SideState(side) for side in SIDES}
     for registration in history:
         state = sides[registration.side]
@@ -395,8 +506,11 @@ def managed_communities(session, scope: Scope) -> list[Area]:
     """Communities where the scope approves registrations."""
     if not scope.paths(MANAGE):
         return []
-    return list(session.scalars(select(Area).where(Area.kind == "community", scope.within(Area.path, MANAGE))
-                                .order_by(Area.path)))
+    return list(
+        session.scalars(
+            select(Area).where(Area.kind == "community", scope.within(Area.path, MANAGE)).order_by(Area.path)
+        )
+    )
 
 
 def get_managed_community(session, scope: Scope, community_id: int) -> Area:
@@ -411,9 +525,10 @@ def get_managed_community(session, scope: Scope, community_id: int) -> Area:
 def registered_members_count(session, community_id: int) -> dict[str, int]:
     """Side → number of members with an active registration in the community."""
     rows = session.execute(
-        select(Registration.side, func.count()).where(
-            Registration.community_id == community_id, Registration.status == ACTIVE)
-        .group_by(Registration.side)).all()
+        select(Registration.side, func.count())
+        .where(Registration.community_id == community_id, Registration.status == ACTIVE)
+        .group_by(Registration.side)
+    ).all()
     counts = {side: 0 for side in SIDES}
     counts.update(dict(rows))
     return counts
@@ -421,11 +536,16 @@ def registered_members_count(session, community_id: int) -> dict[str, int]:
 
 def registered_members(scope: Scope, community_id: int, side: str):
     """The active registrations of a community on one side, by member name."""
-    return (list_registrations(scope, community_id=community_id, side=side, status=ACTIVE)
-            .join(Member, Member.id == Registration.member_id).order_by(None).order_by(Member.name, Member.id))
+    return (
+        list_registrations(scope, community_id=community_id, side=side, status=ACTIVE)
+        .join(Member, Member.id == Registration.member_id)
+        .order_by(None)
+        .order_by(Member.name, Member.id)
+    )
 
 
 # --- unit compliance -------------------------------------------------------------
+
 
 def get_compliance_unit(session, scope: Scope, unit_id: int) -> Unit:
     """A unit whose members' compliance the scope may read: its own unit, or one its area owns."""
@@ -441,15 +561,20 @@ def compliance(session, scope: Scope, unit_id: int) -> dict:
     members = session.execute(
         select(Member.id, Member.name, Member.phone)
         .where(Member.unit_id == unit.id, Member.party_status == "in_service", Member.active.is_(True))
-        .order_by(Member.name, Member.id)).all()
+        .order_by(Member.name, Member.id)
+    ).all()
     states: dict[int, dict[str, tuple[str, str]]] = {}
     if members:
         registrations = session.execute(
             select(Registration.member_id, Registration.side, Registration.status, Area.name)
             .join(Area, Area.id == Registration.community_id)
             .join(Member, Member.id == Registration.member_id)
-            .where(Member.unit_id == unit.id, Member.party_status == "in_service",
-                   Registration.status.in_(("pending", ACTIVE)))).all()
+            .where(
+                Member.unit_id == unit.id,
+                Member.party_status == "in_service",
+                Registration.status.in_(("pending", ACTIVE)),
+            )
+        ).all()
         for member_id, side, status, community_name in registrations:
             held = states.setdefault(member_id, {}).get(side)
             if held is None or status == ACTIVE:  # an active one outranks a waiting one
@@ -466,5 +591,10 @@ def compliance(session, scope: Scope, unit_id: int) -> dict:
             row[f"{side}_status"] = status
             row[f"{side}_community"] = community_name
         rows.append(row)
-    return {"unit_id": unit.id, "unit_name": unit.name, "total": len(members),
-            "complete": len(members) - len(rows), "rows": rows}
+    return {
+        "unit_id": unit.id,
+        "unit_name": unit.name,
+        "total": len(members),
+        "complete": len(members) - len(rows),
+        "rows": rows,
+    }

@@ -1,4 +1,5 @@
 """Validate every row first, then import all or nothing."""
+
 from __future__ import annotations
 
 import re
@@ -12,13 +13,32 @@ from ..people.models import PARTY_STATUSES, AvailabilityWindow, Member, SkillTag
 from ..people.phones import is_mobile, normalise_phone
 from .reader import read_rows
 
-AREA_KIND_ALIASES = {"市": "city", "区": "district", "区县": "district", "县": "district", "街道": "street",
-                     "乡镇": "street", "社区": "community", "村": "community", "小区": "compound", "网格": "grid",
-                     "楼栋": "building"}
+AREA_KIND_ALIASES = {
+    "市": "city",
+    "区": "district",
+    "区县": "district",
+    "县": "district",
+    "街道": "street",
+    "乡镇": "street",
+    "社区": "community",
+    "村": "community",
+    "小区": "compound",
+    "网格": "grid",
+    "楼栋": "building",
+}
 UNIT_KIND_ALIASES = {"机关": "government", "企业": "enterprise", "事业单位": "institution", "社会组织": "social_org"}
-STATUS_ALIASES = {"在职党员": "in_service", "离退休党员": "retired", "退休党员": "retired", "流动党员": "floating",
-                  "群众": "non_party", "群众志愿者": "non_party", "志愿者": "non_party", "新就业群体": "new_employment",
-                  "快递员": "new_employment", "外卖骑手": "new_employment"}
+STATUS_ALIASES = {
+    "在职党员": "in_service",
+    "离退休党员": "retired",
+    "退休党员": "retired",
+    "流动党员": "floating",
+    "群众": "non_party",
+    "群众志愿者": "non_party",
+    "志愿者": "non_party",
+    "新就业群体": "new_employment",
+    "快递员": "new_employment",
+    "外卖骑手": "new_employment",
+}
 WEEKDAY_ALIASES = {"周一": 0, "周二": 1, "周三": 2, "周四": 3, "周五": 4, "周六": 5, "周日": 6, "周天": 6}
 SEPARATORS = re.compile(r"[;；,，、\s]+")
 
@@ -47,7 +67,7 @@ def _by_code(session, model, codes) -> dict[str, object]:
     found = {}
     codes = sorted(set(codes))
     for i in range(0, len(codes), 500):
-        for row in session.scalars(select(model).where(model.code.in_(codes[i:i + 500]))):
+        for row in session.scalars(select(model).where(model.code.in_(codes[i : i + 500]))):
             found[row.code] = row
     return found
 
@@ -61,10 +81,13 @@ def _require(row, column, errors, number) -> str:
 
 # --- areas -------------------------------------------------------------------
 
+
 def import_areas(session, path, actor_id=None) -> int:
     rows = read_rows(path)
     errors: list[RowError] = []
-    existing = _by_code(session, Area, [r.get("code", "") for _, r in rows] + [r.get("parent_code", "") for _, r in rows])
+    existing = _by_code(
+        session, Area, [r.get("code", "") for _, r in rows] + [r.get("parent_code", "") for _, r in rows]
+    )
     seen: dict[str, str] = {}  # code -> kind, for parents defined earlier in the same file
     plan = []
     for number, row in rows:
@@ -105,6 +128,7 @@ def import_areas(session, path, actor_id=None) -> int:
 
 
 # --- units -------------------------------------------------------------------
+
 
 def import_units(session, path, actor_id=None) -> int:
     rows = read_rows(path)
@@ -153,7 +177,7 @@ WINDOW = re.compile(r"^(\S+?)\s*(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
 def parse_availability(value: str) -> list[tuple[int, int, int]]:
-    """"周六 09:00-12:00; 周日 14:00-17:00" (or "6 09:00-12:00") as (weekday, start, end)."""
+    """ "周六 09:00-12:00; 周日 14:00-17:00" (or "6 09:00-12:00") as (weekday, start, end)."""
     windows = []
     for part in re.split(r"[;；]", value or ""):
         part = part.strip()
@@ -181,7 +205,7 @@ def import_members(session, path, actor_id=None) -> int:
     phones_in_file = [normalise_phone(r.get("phone", "")) for _, r in rows]
     taken = set()
     for i in range(0, len(phones_in_file), 500):
-        taken |= set(session.scalars(select(Member.phone).where(Member.phone.in_(phones_in_file[i:i + 500]))))
+        taken |= set(session.scalars(select(Member.phone).where(Member.phone.in_(phones_in_file[i : i + 500]))))
     buildings = _by_code(session, Area, [r.get("building_code", "") for _, r in rows])
     units = _by_code(session, Unit, [r.get("unit_code", "") for _, r in rows])
     skills = {s.code: s.id for s in session.scalars(select(SkillTag))}
@@ -219,12 +243,17 @@ def import_members(session, path, actor_id=None) -> int:
         except ValueError as exc:
             errors.append(RowError(number, "availability", str(exc)))
             windows = []
-        plan.append({
-            "name": name, "phone": phone, "party_status": status,
-            "unit_id": units[unit_code].id if unit_code in units else None,
-            "home_building_id": building.id if building is not None else None,
-            "skills": sorted(set(skill_ids)), "windows": windows,
-        })
+        plan.append(
+            {
+                "name": name,
+                "phone": phone,
+                "party_status": status,
+                "unit_id": units[unit_code].id if unit_code in units else None,
+                "home_building_id": building.id if building is not None else None,
+                "skills": sorted(set(skill_ids)),
+                "windows": windows,
+            }
+        )
     if errors:
         raise ImportRejected(errors)
     return insert_members(session, plan, actor_id)
@@ -237,13 +266,23 @@ def insert_members(session, plan: list[dict], actor_id=None) -> int:
     from ..database import utcnow
 
     now = utcnow()
-    base = [{k: p[k] for k in ("name", "phone", "party_status", "unit_id", "home_building_id")}
-            | {"active": p.get("active", True), "hide_public": p.get("hide_public", False),
-               "created_at": now, "updated_at": now} for p in plan]
+    base = [
+        {k: p[k] for k in ("name", "phone", "party_status", "unit_id", "home_building_id")}
+        | {
+            "active": p.get("active", True),
+            "hide_public": p.get("hide_public", False),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for p in plan
+    ]
     ids = list(session.scalars(insert(Member).returning(Member.id, sort_by_parameter_order=True), base))
     skill_rows = [{"member_id": mid, "skill_id": s} for mid, p in zip(ids, plan) for s in p["skills"]]
-    window_rows = [{"member_id": mid, "weekday": w, "start_minute": a, "end_minute": b}
-                   for mid, p in zip(ids, plan) for (w, a, b) in p["windows"]]
+    window_rows = [
+        {"member_id": mid, "weekday": w, "start_minute": a, "end_minute": b}
+        for mid, p in zip(ids, plan)
+        for (w, a, b) in p["windows"]
+    ]
     if skill_rows:
         session.execute(insert(member_skills), skill_rows)
     if window_rows:

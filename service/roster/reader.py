@@ -1,4 +1,5 @@
 """Rows from CSV or XLSX as dicts keyed by canonical column names."""
+
 from __future__ import annotations
 
 import csv
@@ -9,10 +10,23 @@ from openpyxl import load_workbook
 
 # Communities' sheets use Chinese headers; both spellings are accepted.
 HEADER_ALIASES = {
-    "编码": "code", "代码": "code", "名称": "name", "姓名": "name", "类型": "kind", "层级": "kind",
-    "上级编码": "parent_code", "户数": "households", "主管区域编码": "area_code", "挂点社区编码": "community_codes",
-    "手机号": "phone", "手机": "phone", "身份": "party_status", "单位编码": "unit_code", "楼栋编码": "building_code",
-    "技能": "skills", "空闲时段": "availability",
+    "编码": "code",
+    "代码": "code",
+    "名称": "name",
+    "姓名": "name",
+    "类型": "kind",
+    "层级": "kind",
+    "上级编码": "parent_code",
+    "户数": "households",
+    "主管区域编码": "area_code",
+    "挂点社区编码": "community_codes",
+    "手机号": "phone",
+    "手机": "phone",
+    "身份": "party_status",
+    "单位编码": "unit_code",
+    "楼栋编码": "building_code",
+    "技能": "skills",
+    "空闲时段": "availability",
 }
 
 

@@ -1,8 +1,9 @@
 """Demo tasks: upcoming activities and service items in every community, past ones with claims."""
+
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -42,7 +43,7 @@ def _third_saturday(day: date) -> date:
 def build_tasks(session, rng: random.Random, city: dict, now: datetime | None = None) -> None:
     from ..registration.models import Registration
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     today = now.astimezone(TZ).date()
     places = city["places"]
     grids_by_community: dict[int, list[int]] = {}
@@ -50,38 +51,66 @@ def build_tasks(session, rng: random.Random, city: dict, now: datetime | None = 
         parent = int(g["path"].strip("/").split("/")[-2])
         grids_by_community.setdefault(parent, []).append(g["id"])
     registered: dict[int, list[int]] = {}
-    for member_id, community_id in session.execute(select(Registration.member_id, Registration.community_id)
-                                                   .where(Registration.status == "approved")):
+    for member_id, community_id in session.execute(
+        select(Registration.member_id, Registration.community_id).where(Registration.status == "approved")
+    ):
         registered.setdefault(community_id, []).append(member_id)
     rows = []
     for community in places["communities"]:
         for _ in range(rng.randint(10, 16)):
             title, category, activity, slots, skills = rng.choice(TEMPLATES)
             if activity == "market_day":
-                day = _third_saturday(today) if _third_saturday(today) >= today else _third_saturday(today + timedelta(days=31))
+                day = (
+                    _third_saturday(today)
+                    if _third_saturday(today) >= today
+                    else _third_saturday(today + timedelta(days=31))
+                )
             else:
                 day = today + timedelta(days=rng.randint(0, 20))
             hour = rng.choice((8, 9, 14, 15, 19)) if "夜间" not in title else 19
             start = datetime.combine(day, time(hour), TZ)
             if start <= now:
                 start += timedelta(days=1)
-            rows.append({"title": title, "community_id": community["id"],
-                         "place_id": rng.choice(grids_by_community.get(community["id"], [community["id"]])),
-                         "category": category, "activity": activity, "kind": "activity" if activity else "service",
-                         "starts_at": start.astimezone(timezone.utc),
-                         "ends_at": (start + timedelta(hours=2)).astimezone(timezone.utc),
-                         "slots": slots, "taken": 0, "required_skills": skills, "preferred_skills": [],
-                         "claim_policy": "everyone" if activity == "market_day" else "registered",
-                         "status": "open", "urgent": rng.random() < 0.08, "created_at": now, "updated_at": now,
-                         "description": ""})
+            rows.append(
+                {
+                    "title": title,
+                    "community_id": community["id"],
+                    "place_id": rng.choice(grids_by_community.get(community["id"], [community["id"]])),
+                    "category": category,
+                    "activity": activity,
+                    "kind": "activity" if activity else "service",
+                    "starts_at": start.astimezone(UTC),
+                    "ends_at": (start + timedelta(hours=2)).astimezone(UTC),
+                    "slots": slots,
+                    "taken": 0,
+                    "required_skills": skills,
+                    "preferred_skills": [],
+                    "claim_policy": "everyone" if activity == "market_day" else "registered",
+                    "status": "open",
+                    "urgent": rng.random() < 0.08,
+                    "created_at": now,
+                    "updated_at": now,
+                    "description": "",
+                }
+            )
     ids = list(session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows))
     claims = []
     for task_id, row in zip(ids, rows):
         pool = [m for m in registered.get(row["community_id"], []) if not row["required_skills"]]
         taken = min(len(pool), rng.randint(0, row["slots"]))
         for member_id in rng.sample(pool, taken):
-            claims.append({"task_id": task_id, "member_id": member_id, "status": "claimed", "claimed_at": now,
-                           "created_at": now, "note": "", "reason": "", "late_cancel": False})
+            claims.append(
+                {
+                    "task_id": task_id,
+                    "member_id": member_id,
+                    "status": "claimed",
+                    "claimed_at": now,
+                    "created_at": now,
+                    "note": "",
+                    "reason": "",
+                    "late_cancel": False,
+                }
+            )
         row["taken"] = taken
     # One claim per member per window: drop repeats from the random draw.
     seen, unique = set(), []
@@ -95,9 +124,14 @@ def build_tasks(session, rng: random.Random, city: dict, now: datetime | None = 
         session.execute(insert(Claim), unique)
     from sqlalchemy import update
 
-    updates = [{"id": task_id, "taken": counts.get(task_id, 0),
-                "status": "full" if counts.get(task_id, 0) >= row["slots"] else "open"}
-               for task_id, row in zip(ids, rows)]
+    updates = [
+        {
+            "id": task_id,
+            "taken": counts.get(task_id, 0),
+            "status": "full" if counts.get(task_id, 0) >= row["slots"] else "open",
+        }
+        for task_id, row in zip(ids, rows)
+    ]
     session.execute(update(Task), updates)
     _tasks_from_needs(session, rng, now)
     _demo_member_story(session, city, now)
@@ -110,11 +144,23 @@ def _tasks_from_needs(session, rng: random.Random, now: datetime) -> None:
     needs = session.scalars(select(Need).where(Need.status == "in_progress")).all()
     for need in needs:
         start = now + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8))
-        task = Task(title=f"诉求办理：{(need.description or '')[:20]}", community_id=need.community_id,
-                    place_id=need.place_id or need.community_id, category=need.category, kind="need",
-                    starts_at=start, ends_at=start + timedelta(hours=2), slots=rng.randint(1, 2), taken=0,
-                    required_skills=[], preferred_skills=[], claim_policy="registered", status="open",
-                    urgent=need.urgency == "urgent", beneficiary_group=need.beneficiary_group)
+        task = Task(
+            title=f"诉求办理：{(need.description or '')[:20]}",
+            community_id=need.community_id,
+            place_id=need.place_id or need.community_id,
+            category=need.category,
+            kind="need",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            slots=rng.randint(1, 2),
+            taken=0,
+            required_skills=[],
+            preferred_skills=[],
+            claim_policy="registered",
+            status="open",
+            urgent=need.urgency == "urgent",
+            beneficiary_group=need.beneficiary_group,
+        )
         session.add(task)
         session.flush()
         session.execute(insert(task_needs), [{"task_id": task.id, "need_id": need.id}])
@@ -127,28 +173,76 @@ def _demo_member_story(session, city: dict, now: datetime) -> None:
         return
     community = city["places"]["communities"][0]
     past_start = now - timedelta(hours=5)
-    past = Task(title="帮独居老人更换灯泡", community_id=community["id"], place_id=member.home_building_id,
-                category="caring_help", kind="service", starts_at=past_start, ends_at=past_start + timedelta(hours=2),
-                slots=1, taken=1, required_skills=[], preferred_skills=[], claim_policy="registered",
-                status="in_progress", beneficiary_group="special")
+    past = Task(
+        title="帮独居老人更换灯泡",
+        community_id=community["id"],
+        place_id=member.home_building_id,
+        category="caring_help",
+        kind="service",
+        starts_at=past_start,
+        ends_at=past_start + timedelta(hours=2),
+        slots=1,
+        taken=1,
+        required_skills=[],
+        preferred_skills=[],
+        claim_policy="registered",
+        status="in_progress",
+        beneficiary_group="special",
+    )
     session.add(past)
     session.flush()
-    session.add(Claim(task_id=past.id, member_id=member.id, status="done", claimed_at=past_start - timedelta(days=2),
-                      checked_in_at=past_start, done_at=past_start + timedelta(hours=2), hours_tenths=15,
-                      note="更换了厨房和卫生间灯泡"))
+    session.add(
+        Claim(
+            task_id=past.id,
+            member_id=member.id,
+            status="done",
+            claimed_at=past_start - timedelta(days=2),
+            checked_in_at=past_start,
+            done_at=past_start + timedelta(hours=2),
+            hours_tenths=15,
+            note="更换了厨房和卫生间灯泡",
+        )
+    )
     earlier_start = now - timedelta(days=3, hours=2)
-    earlier = Task(title="楼道小广告清理", community_id=community["id"], place_id=member.home_building_id,
-                   category="environment", kind="service", starts_at=earlier_start,
-                   ends_at=earlier_start + timedelta(hours=2), slots=2, taken=1, required_skills=[],
-                   preferred_skills=[], claim_policy="registered", status="completed")
+    earlier = Task(
+        title="楼道小广告清理",
+        community_id=community["id"],
+        place_id=member.home_building_id,
+        category="environment",
+        kind="service",
+        starts_at=earlier_start,
+        ends_at=earlier_start + timedelta(hours=2),
+        slots=2,
+        taken=1,
+        required_skills=[],
+        preferred_skills=[],
+        claim_policy="registered",
+        status="completed",
+    )
     session.add(earlier)
     session.flush()
-    claim = Claim(task_id=earlier.id, member_id=member.id, status="verified", claimed_at=earlier_start - timedelta(days=1),
-                  checked_in_at=earlier_start, done_at=earlier_start + timedelta(hours=2), hours_tenths=20,
-                  decided_at=earlier_start + timedelta(hours=4))
+    claim = Claim(
+        task_id=earlier.id,
+        member_id=member.id,
+        status="verified",
+        claimed_at=earlier_start - timedelta(days=1),
+        checked_in_at=earlier_start,
+        done_at=earlier_start + timedelta(hours=2),
+        hours_tenths=20,
+        decided_at=earlier_start + timedelta(hours=4),
+    )
     session.add(claim)
     session.flush()
-    entry = award_service(session, member_id=member.id, community_id=community["id"],
-                          service=Service("environment", earlier_start, Decimal("2")), key=f"award:claim:{claim.id}",
-                          source_type="claim", source_id=claim.id, actor_id=None, tz=TZ, note=earlier.title)
+    entry = award_service(
+        session,
+        member_id=member.id,
+        community_id=community["id"],
+        service=Service("environment", earlier_start, Decimal("2")),
+        key=f"award:claim:{claim.id}",
+        source_type="claim",
+        source_id=claim.id,
+        actor_id=None,
+        tz=TZ,
+        note=earlier.title,
+    )
     claim.ledger_entry_id = entry.id

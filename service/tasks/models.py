@@ -39,8 +39,13 @@ class Task(db.Model):
         Index("ix_tasks_community_starts", "community_id", "starts_at"),
         # The task hall: everyone-tasks, or a member's communities' registered ones, among the
         # open -- each branch of its OR one range of this partial index.
-        Index("ix_tasks_open_policy_community", "claim_policy", "community_id",
-              postgresql_where=text("status IN ('open', 'full')"), sqlite_where=text("status IN ('open', 'full')")),
+        Index(
+            "ix_tasks_open_policy_community",
+            "claim_policy",
+            "community_id",
+            postgresql_where=text("status IN ('open', 'full')"),
+            sqlite_where=text("status IN ('open', 'full')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,12 +89,19 @@ class Task(db.Model):
 class Claim(db.Model):
     __tablename__ = "claims"
     __table_args__ = (
-        CheckConstraint("status IN ('waiting','claimed','checked_in','done','verified','rejected','no_show','cancelled')",
-                        name="status"),
+        CheckConstraint(
+            "status IN ('waiting','claimed','checked_in','done','verified','rejected','no_show','cancelled')",
+            name="status",
+        ),
         # One live claim (or waitlist place) per member per task.
-        Index("uq_claims_live", "task_id", "member_id", unique=True,
-              postgresql_where=text("status IN ('waiting','claimed','checked_in','done','verified','rejected')"),
-              sqlite_where=text("status IN ('waiting','claimed','checked_in','done','verified','rejected')")),
+        Index(
+            "uq_claims_live",
+            "task_id",
+            "member_id",
+            unique=True,
+            postgresql_where=text("status IN ('waiting','claimed','checked_in','done','verified','rejected')"),
+            sqlite_where=text("status IN ('waiting','claimed','checked_in','done','verified','rejected')"),
+        ),
         Index("ix_claims_member_status", "member_id", "status"),
         Index("ix_claims_task_status", "task_id", "status"),
     )

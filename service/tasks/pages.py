@@ -1,7 +1,8 @@
 """Task pages: the member's task hall and tasks, staff task creation and the verification queue."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, UTC
 from decimal import Decimal, InvalidOperation
 
 from flask import flash, redirect, render_template, request, url_for
@@ -24,7 +25,7 @@ from .routes import pages
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @pages.get("/tasks")
@@ -40,17 +41,31 @@ def hall():
         day = None
     category = request.args.get("category") or None
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10000))
-    result = service.task_hall(db.session, scope.member_id, _now(), day=day, category=category, tz=tz,
-                               page=page, per_page=20)
-    mine = {c.task_id: c for c in db.session.scalars(select(Claim).where(
-        Claim.member_id == scope.member_id, Claim.status.in_(("waiting", "claimed", "checked_in", "done"))))}
+    result = service.task_hall(
+        db.session, scope.member_id, _now(), day=day, category=category, tz=tz, page=page, per_page=20
+    )
+    mine = {
+        c.task_id: c
+        for c in db.session.scalars(
+            select(Claim).where(
+                Claim.member_id == scope.member_id, Claim.status.in_(("waiting", "claimed", "checked_in", "done"))
+            )
+        )
+    }
     recommended = []
     if page == 1 and not day and not category:
         from ..matching.hall import recommended_for_member
 
         recommended = recommended_for_member(db.session, scope.member_id, _now(), tz, limit=3)
-    return render_template("tasks/hall.html", result=result, mine=mine, categories=list_catalogue(db.session),
-                           category=category or "", day=day.isoformat() if day else "", recommended=recommended)
+    return render_template(
+        "tasks/hall.html",
+        result=result,
+        mine=mine,
+        categories=list_catalogue(db.session),
+        category=category or "",
+        day=day.isoformat() if day else "",
+        recommended=recommended,
+    )
 
 
 @pages.get("/tasks/<int:task_id>")
@@ -60,13 +75,23 @@ def task_detail(task_id: int):
     task = service.get_task(db.session, scope, task_id)
     mine = None
     if scope.member_id is not None:
-        mine = db.session.scalar(select(Claim).where(Claim.task_id == task.id, Claim.member_id == scope.member_id)
-                                 .order_by(Claim.id.desc()))
+        mine = db.session.scalar(
+            select(Claim).where(Claim.task_id == task.id, Claim.member_id == scope.member_id).order_by(Claim.id.desc())
+        )
     position = service.waitlist_position(db.session, mine) if mine else None
     is_staff = scope.covers(task.community.path)
-    claims = db.session.scalars(select(Claim).where(Claim.task_id == task.id).order_by(Claim.id)).all() if is_staff else []
-    return render_template("tasks/detail.html", task=task, mine=mine, position=position, is_staff=is_staff,
-                           claims=claims, manage=scope.covers(task.community.path, MANAGE))
+    claims = (
+        db.session.scalars(select(Claim).where(Claim.task_id == task.id).order_by(Claim.id)).all() if is_staff else []
+    )
+    return render_template(
+        "tasks/detail.html",
+        task=task,
+        mine=mine,
+        position=position,
+        is_staff=is_staff,
+        claims=claims,
+        manage=scope.covers(task.community.path, MANAGE),
+    )
 
 
 @pages.post("/tasks/<int:task_id>/claim")
@@ -80,8 +105,13 @@ def claim(task_id: int):
         if scope.member_id is None:
             raise service.Invalid(_("只有成员可以认领任务"))
         service.get_task(db.session, scope, task_id)
-        result = service.claim_task(db.session, task_id=task_id, member_id=scope.member_id, now=_now(),
-                                    waitlist=request.form.get("waitlist") == "1")
+        result = service.claim_task(
+            db.session,
+            task_id=task_id,
+            member_id=scope.member_id,
+            now=_now(),
+            waitlist=request.form.get("waitlist") == "1",
+        )
     except DomainError as error:
         return back_with_error(error, target)
     db.session.commit()
@@ -136,8 +166,11 @@ def my_tasks():
 
 
 def _staff_communities(scope):
-    return list(db.session.scalars(select(Area).where(Area.kind == "community", scope.within(Area.path, MANAGE))
-                                   .order_by(Area.path).limit(200)))
+    return list(
+        db.session.scalars(
+            select(Area).where(Area.kind == "community", scope.within(Area.path, MANAGE)).order_by(Area.path).limit(200)
+        )
+    )
 
 
 @pages.get("/staff/tasks")
@@ -148,7 +181,9 @@ def staff_tasks():
         return render_template("error.html", status=403, message=_("仅工作人员可见")), 403
     status = request.args.get("status") or None
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10000))
-    stmt = service.list_tasks(scope, status=status if status in ("draft", "open", "full", "in_progress", "completed", "cancelled") else None)
+    stmt = service.list_tasks(
+        scope, status=status if status in ("draft", "open", "full", "in_progress", "completed", "cancelled") else None
+    )
     tasks = db.session.scalars(stmt.limit(30).offset((page - 1) * 30)).all()
     return render_template("tasks/staff_list.html", tasks=tasks, status=status or "", page=page)
 
@@ -184,12 +219,19 @@ def new_task():
                 flash(_("日期、时间或名额格式不正确"), "error")
                 status = 422
             else:
-                data = {"title": form.get("title", "").strip()[:100], "description": form.get("description", "")[:2000],
-                        "community_id": int(form.get("community_id") or 0), "category": form.get("category", ""),
-                        "starts_at": start, "ends_at": end, "slots": slots,
-                        "required_skills": form.getlist("required_skills"),
-                        "claim_policy": form.get("claim_policy", "registered"),
-                        "need_ids": [need.id] if need else [], "urgent": form.get("urgent") == "1"}
+                data = {
+                    "title": form.get("title", "").strip()[:100],
+                    "description": form.get("description", "")[:2000],
+                    "community_id": int(form.get("community_id") or 0),
+                    "category": form.get("category", ""),
+                    "starts_at": start,
+                    "ends_at": end,
+                    "slots": slots,
+                    "required_skills": form.getlist("required_skills"),
+                    "claim_policy": form.get("claim_policy", "registered"),
+                    "need_ids": [need.id] if need else [],
+                    "urgent": form.get("urgent") == "1",
+                }
                 try:
                     if not data["title"]:
                         raise service.Invalid(_("请填写任务标题"))
@@ -205,8 +247,14 @@ def new_task():
                     flash(_("任务已发布"), "info")
                     return redirect(url_for("tasks_pages.task_detail", task_id=task.id)), 303
     skills = db.session.scalars(select(SkillTag).order_by(SkillTag.code)).all()
-    return render_template("tasks/new.html", communities=communities, categories=list_catalogue(db.session),
-                           skills=skills, need=need, form=form), status
+    return render_template(
+        "tasks/new.html",
+        communities=communities,
+        categories=list_catalogue(db.session),
+        skills=skills,
+        need=need,
+        form=form,
+    ), status
 
 
 @pages.get("/staff/verify")
@@ -234,5 +282,8 @@ def verify_batch():
         except DomainError:
             db.session.rollback()
             failed += 1
-    flash(_("已核实 %(n)s 条", n=done) + (_("，%(n)s 条未能核实", n=failed) if failed else ""), "info" if not failed else "error")
+    flash(
+        _("已核实 %(n)s 条", n=done) + (_("，%(n)s 条未能核实", n=failed) if failed else ""),
+        "info" if not failed else "error",
+    )
     return redirect(url_for("tasks_pages.verification_queue")), 303

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from flask import Blueprint as PageBlueprint, jsonify
 from flask.views import MethodView
@@ -11,16 +11,30 @@ from ..periods import app_timezone
 from ..people.auth import require_scope
 from ..people.scope import MANAGE
 from . import service
-from .schemas import (ClaimBatchResultSchema, BatchVerifySchema, ClaimQuerySchema, ClaimRequestSchema, ClaimSchema,
-                      DoneSchema, MemberClaimQuerySchema, ReasonSchema, TaskActionSchema, TaskCreateSchema,
-                      TaskHallItemSchema, TaskPublicSchema, TaskQuerySchema, TaskStaffSchema, TaskUpdateSchema)
+from .schemas import (
+    ClaimBatchResultSchema,
+    BatchVerifySchema,
+    ClaimQuerySchema,
+    ClaimRequestSchema,
+    ClaimSchema,
+    DoneSchema,
+    MemberClaimQuerySchema,
+    ReasonSchema,
+    TaskActionSchema,
+    TaskCreateSchema,
+    TaskHallItemSchema,
+    TaskPublicSchema,
+    TaskQuerySchema,
+    TaskStaffSchema,
+    TaskUpdateSchema,
+)
 
 api = Blueprint("tasks", __name__, url_prefix="/api/v1", description="任务与认领 Tasks and claims")
 pages = PageBlueprint("tasks_pages", __name__, template_folder="templates")
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _task_for(scope, task):
@@ -44,14 +58,29 @@ class Tasks(MethodView):
         scope = require_scope()
         tz = app_timezone()
         if scope.is_staff:
-            stmt = service.list_tasks(scope, community_id=args.get("community_id"), status=args.get("status"),
-                                      day=args.get("date"), skill=args.get("skill"), tz=tz)
+            stmt = service.list_tasks(
+                scope,
+                community_id=args.get("community_id"),
+                status=args.get("status"),
+                day=args.get("date"),
+                skill=args.get("skill"),
+                tz=tz,
+            )
             return paginate(db.session, stmt, args["page"], args["per_page"])
         if scope.member_id is None:
             raise Invalid("只有成员或工作人员可以查看任务")
-        result = service.task_hall(db.session, scope.member_id, now(), community_id=args.get("community_id"),
-                                   day=args.get("date"), skill=args.get("skill"), tz=tz,
-                                   page=args["page"], per_page=args["per_page"], as_rows=True)
+        result = service.task_hall(
+            db.session,
+            scope.member_id,
+            now(),
+            community_id=args.get("community_id"),
+            day=args.get("date"),
+            skill=args.get("skill"),
+            tz=tz,
+            page=args["page"],
+            per_page=args["per_page"],
+            as_rows=True,
+        )
         # Members get the public view (no beneficiary group), already serialised, so the
         # staff response schema is bypassed rather than applied on top.
         result["items"] = TaskHallItemSchema(many=True).dump(result["items"])
@@ -78,8 +107,9 @@ class TaskItem(MethodView):
     def patch(self, data, task_id):
         """Change a task; claimants are notified, freed slots go to the waitlist."""
         scope = require_scope()
-        task = service.update_task(db.session, scope, service.get_task(db.session, scope, task_id, at_least=MANAGE),
-                                   data, now())
+        task = service.update_task(
+            db.session, scope, service.get_task(db.session, scope, task_id, at_least=MANAGE), data, now()
+        )
         db.session.commit()
         return task
 
@@ -91,13 +121,17 @@ def _task_action(action):
         task = service.change_task_status(db.session, scope, task, action, now(), data.get("reason", ""))
         db.session.commit()
         return task
+
     post.__doc__ = f"Task transition: {action}."
     return post
 
 
 for _action in ("publish", "start", "complete", "cancel"):
-    view = type(f"Task{_action.title()}", (MethodView,), {
-        "post": api.response(200, TaskStaffSchema)(api.arguments(TaskActionSchema)(_task_action(_action)))})
+    view = type(
+        f"Task{_action.title()}",
+        (MethodView,),
+        {"post": api.response(200, TaskStaffSchema)(api.arguments(TaskActionSchema)(_task_action(_action)))},
+    )
     api.route(f"/tasks/<int:task_id>/{_action}", endpoint=f"task_{_action}")(view)
 
 
@@ -112,8 +146,9 @@ class TaskClaims(MethodView):
             raise Invalid("只有成员可以认领任务")
         # Held, not discarded: the session's identity map is weak, and claim_task looks it up again.
         task = service.get_task(db.session, scope, task_id)  # noqa: F841
-        claim = service.claim_task(db.session, task_id=task_id, member_id=scope.member_id, now=now(),
-                                   waitlist=data["waitlist"])
+        claim = service.claim_task(
+            db.session, task_id=task_id, member_id=scope.member_id, now=now(), waitlist=data["waitlist"]
+        )
         db.session.commit()
         return _with_position(claim)
 
@@ -143,7 +178,7 @@ class VerifyBatch(MethodView):
                 results.append({"id": claim_id, "ok": True, "status": claim.status})
             except DomainError as error:
                 db.session.rollback()
-                results.append({"id": claim_id, "ok": False, "error": error.message})
+                results.append({"id": claim_id, "ok": False, "error": error.text()})
         return results
 
 

@@ -5,6 +5,7 @@ Capacity is one counter on the task, moved only by conditional UPDATEs
 SQLite. Each member's claims are serialised by a lock on the member row, so
 one person cannot take two overlapping tasks at once either.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -12,12 +13,25 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (Integer, String, and_, bindparam, case, cast, event, func, literal, or_, select,
-                        union_all, update)
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    event,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from ..audit.log import record
-from ..errors import Conflict, Forbidden, Invalid, NotFound  # noqa: F401  (Invalid is used by pages too)
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..notifications.service import notify_member
 from ..people.models import Member, SkillTag
 from ..people.scope import MANAGE, READ, Scope
@@ -25,7 +39,7 @@ from ..places.models import Area
 from ..points import ledger
 from ..points.catalogue import category_codes
 from ..points.rules import ACTIVITIES, Service
-from .models import CLAIM_POLICIES, LIVE_CLAIM, SLOT_HOLDING, Claim, Invitation, Task
+from .models import CLAIM_POLICIES, LIVE_CLAIM, Claim, Invitation, Task
 
 LATE_CANCEL_WINDOW = timedelta(hours=24)
 CHECK_IN_EARLY = timedelta(hours=1)
@@ -52,6 +66,7 @@ def _allowed_actions(table: dict, status: str) -> list[str]:
 
 # --- tasks -------------------------------------------------------------------
 
+
 def get_task(session, scope: Scope, task_id: int, *, for_member: bool = False, at_least: str = READ) -> Task:
     """Staff see tasks in their subtree; members see tasks they could take part in."""
     task = session.get(Task, task_id)
@@ -76,8 +91,12 @@ def member_may_see(session, member_id: int, task: Task) -> bool:
     if session.scalar(select(Claim.id).where(Claim.task_id == task.id, Claim.member_id == member_id)) is not None:
         return True
     if task.claim_policy == "invited":
-        return session.scalar(select(Invitation.id).where(Invitation.task_id == task.id,
-                                                           Invitation.member_id == member_id)) is not None
+        return (
+            session.scalar(
+                select(Invitation.id).where(Invitation.task_id == task.id, Invitation.member_id == member_id)
+            )
+            is not None
+        )
     return False
 
 
@@ -91,8 +110,13 @@ def registered_communities(session, member_id: int) -> frozenset[int]:
 
     memo = session.info.setdefault(_REGISTERED, {})
     if member_id not in memo:
-        memo[member_id] = frozenset(session.scalars(select(Registration.community_id).where(
-            Registration.member_id == member_id, Registration.status == "approved")))
+        memo[member_id] = frozenset(
+            session.scalars(
+                select(Registration.community_id).where(
+                    Registration.member_id == member_id, Registration.status == "approved"
+                )
+            )
+        )
     return memo[member_id]
 
 
@@ -140,15 +164,24 @@ def create_task(session, scope: Scope, data: dict, now: datetime) -> Task:
     for need_id in data.get("need_ids", []):
         needs.append(_need_for_task(session, scope, need_id, community))
     task = Task(
-        title=data["title"].strip(), description=data.get("description", ""), community_id=community.id,
-        place_id=place.id, category=data["category"], starts_at=data["starts_at"], ends_at=data["ends_at"],
-        slots=data["slots"], required_skills=_check_skills(session, data.get("required_skills", []), "required_skills"),
+        title=data["title"].strip(),
+        description=data.get("description", ""),
+        community_id=community.id,
+        place_id=place.id,
+        category=data["category"],
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        slots=data["slots"],
+        required_skills=_check_skills(session, data.get("required_skills", []), "required_skills"),
         preferred_skills=_check_skills(session, data.get("preferred_skills", []), "preferred_skills"),
-        claim_policy=data.get("claim_policy", "registered"), activity=data.get("activity"),
+        claim_policy=data.get("claim_policy", "registered"),
+        activity=data.get("activity"),
         kind="need" if needs else ("activity" if data.get("activity") else data.get("kind", "service")),
         urgent=data.get("urgent", False) or any(n.urgency == "urgent" for n in needs),
-        beneficiary_group=data.get("beneficiary_group") or next((n.beneficiary_group for n in needs if n.beneficiary_group), None),
-        status="open" if data.get("publish", True) else "draft", created_by_id=scope.account_id,
+        beneficiary_group=data.get("beneficiary_group")
+        or next((n.beneficiary_group for n in needs if n.beneficiary_group), None),
+        status="open" if data.get("publish", True) else "draft",
+        created_by_id=scope.account_id,
     )
     task.needs = needs
     session.add(task)
@@ -200,13 +233,16 @@ def update_task(session, scope: Scope, task: Task, changes: dict, now: datetime)
 def change_task_status(session, scope: Scope, task: Task, action: str, now: datetime, reason: str = "") -> Task:
     sources, target = TASK_TRANSITIONS[action]
     if task.status not in sources:
-        raise Conflict(f"任务状态为 {task.status}，不能执行 {action}",
-                       allowed=_allowed_actions(TASK_TRANSITIONS, task.status))
+        raise Conflict(
+            f"任务状态为 {task.status}，不能执行 {action}", allowed=_allowed_actions(TASK_TRANSITIONS, task.status)
+        )
     if action == "publish":
         target = "full" if task.taken >= task.slots else "open"
     task.status = target
     if action == "cancel":
-        for claim in session.scalars(select(Claim).where(Claim.task_id == task.id, Claim.status.in_(("waiting", "claimed", "checked_in")))):
+        for claim in session.scalars(
+            select(Claim).where(Claim.task_id == task.id, Claim.status.in_(("waiting", "claimed", "checked_in")))
+        ):
             claim.status, claim.cancelled_at, claim.reason = "cancelled", now, reason or "任务取消"
         _notify_claimants(session, task, "task.cancelled", f"任务已取消：{task.title}", include_cancelled=True)
     record(session, scope.account_id, f"task.{action}", "task", task.id, task.community.path, reason=reason)
@@ -215,7 +251,9 @@ def change_task_status(session, scope: Scope, task: Task, action: str, now: date
 
 def _notify_claimants(session, task: Task, kind: str, title: str, include_cancelled: bool = False):
     statuses = LIVE_CLAIM + (("cancelled",) if include_cancelled else ())
-    for member_id in session.scalars(select(Claim.member_id).where(Claim.task_id == task.id, Claim.status.in_(statuses))):
+    for member_id in session.scalars(
+        select(Claim.member_id).where(Claim.task_id == task.id, Claim.status.in_(statuses))
+    ):
         notify_member(session, member_id, kind, title, link=f"/tasks/{task.id}")
 
 
@@ -225,8 +263,9 @@ def list_tasks(scope: Scope, *, community_id=None, status=None, day=None, skill=
 
 
 def _filter_tasks(stmt, *, community_id=None, status=None, day=None, skill=None, tz=None, category=None):
-    conditions = _task_conditions(**_filter_values(community_id=community_id, status=status, day=day, skill=skill,
-                                                   tz=tz, category=category))
+    conditions = _task_conditions(
+        **_filter_values(community_id=community_id, status=status, day=day, skill=skill, tz=tz, category=category)
+    )
     return stmt.where(*conditions).order_by(Task.starts_at, Task.id)
 
 
@@ -234,16 +273,20 @@ def _filter_values(*, community_id=None, status=None, day=None, skill=None, tz=N
     """The list filters that are set, as ``_task_conditions`` takes them."""
     day_start = datetime.combine(day, datetime.min.time(), tz) if day is not None else None
     values = {
-        "community_id": community_id, "status": status or None, "day_start": day_start,
+        "community_id": community_id,
+        "status": status or None,
+        "day_start": day_start,
         "day_end": day_start + timedelta(days=1) if day_start is not None else None,
         # Skill lists are small JSON arrays; matching the quoted code in their text works on both backends.
-        "skill_pattern": f'%"{skill}"%' if skill else None, "category": category or None,
+        "skill_pattern": f'%"{skill}"%' if skill else None,
+        "category": category or None,
     }
     return {name: value for name, value in values.items() if value is not None}
 
 
-def _task_conditions(*, community_id=None, status=None, day_start=None, day_end=None, skill_pattern=None,
-                     category=None) -> list:
+def _task_conditions(
+    *, community_id=None, status=None, day_start=None, day_end=None, skill_pattern=None, category=None
+) -> list:
     """The list filters staff and members share; a value may be a bound parameter (the hall's
     prebuilt statements) or a value. None leaves a filter out."""
     conditions = []
@@ -254,8 +297,12 @@ def _task_conditions(*, community_id=None, status=None, day_start=None, day_end=
     if day_start is not None:
         conditions += [Task.starts_at < day_end, Task.ends_at > day_start]
     if skill_pattern is not None:
-        conditions.append(or_(cast(Task.required_skills, String).like(skill_pattern),
-                              cast(Task.preferred_skills, String).like(skill_pattern)))
+        conditions.append(
+            or_(
+                cast(Task.required_skills, String).like(skill_pattern),
+                cast(Task.preferred_skills, String).like(skill_pattern),
+            )
+        )
     if category is not None:
         conditions.append(Task.category == category)
     return conditions
@@ -264,9 +311,25 @@ def _task_conditions(*, community_id=None, status=None, day_start=None, day_end=
 # --- the task hall -------------------------------------------------------------------
 
 # What a member sees of a task in the hall (TaskPublicSchema's fields), read as plain columns.
-_HALL_COLUMNS = ("id", "title", "description", "kind", "activity", "community_id", "place_id", "category",
-                 "starts_at", "ends_at", "slots", "taken", "required_skills", "preferred_skills", "claim_policy",
-                 "status", "urgent")
+_HALL_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "kind",
+    "activity",
+    "community_id",
+    "place_id",
+    "category",
+    "starts_at",
+    "ends_at",
+    "slots",
+    "taken",
+    "required_skills",
+    "preferred_skills",
+    "claim_policy",
+    "status",
+    "urgent",
+)
 
 
 @lru_cache(maxsize=1)
@@ -277,11 +340,15 @@ def _hall_preface_statement():
     member = bindparam("member_id", type_=Integer)
     return union_all(
         select(literal("home").label("what"), Area.path.label("path"), literal(None, Integer).label("id"))
-        .join(Member, Member.home_building_id == Area.id).where(Member.id == member),
-        select(literal("registration"), literal(None, String), Registration.community_id)
-        .where(Registration.member_id == member, Registration.status == "approved"),
-        select(literal("invitation"), literal(None, String), Invitation.task_id)
-        .where(Invitation.member_id == member, Invitation.status.in_(("pending", "accepted"))))
+        .join(Member, Member.home_building_id == Area.id)
+        .where(Member.id == member),
+        select(literal("registration"), literal(None, String), Registration.community_id).where(
+            Registration.member_id == member, Registration.status == "approved"
+        ),
+        select(literal("invitation"), literal(None, String), Invitation.task_id).where(
+            Invitation.member_id == member, Invitation.status.in_(("pending", "accepted"))
+        ),
+    )
 
 
 @lru_cache(maxsize=64)
@@ -289,33 +356,55 @@ def _hall_statement(as_rows: bool, nearness_levels: int, filters: frozenset[str]
     """The hall's query for one shape (how deep the member's home is, which filters are set),
     built once: every value is a bound parameter, so a request only binds and runs it."""
     place = aliased(Area)
-    visible = or_(Task.claim_policy == "everyone",
-                  and_(Task.claim_policy == "registered",
-                       Task.community_id.in_(bindparam("communities", expanding=True))),
-                  Task.id.in_(bindparam("invited", expanding=True)))
+    visible = or_(
+        Task.claim_policy == "everyone",
+        and_(Task.claim_policy == "registered", Task.community_id.in_(bindparam("communities", expanding=True))),
+        Task.id.in_(bindparam("invited", expanding=True)),
+    )
     if as_rows:
         community = aliased(Area)
-        stmt = (select(*(getattr(Task, c) for c in _HALL_COLUMNS), community.name.label("community_name"),
-                       place.name.label("place_name"), func.count().over().label("total"))
-                .join(community, community.id == Task.community_id))
+        stmt = select(
+            *(getattr(Task, c) for c in _HALL_COLUMNS),
+            community.name.label("community_name"),
+            place.name.label("place_name"),
+            func.count().over().label("total"),
+        ).join(community, community.id == Task.community_id)
     else:
-        stmt = (select(Task, func.count().over().label("total"))
-                .options(contains_eager(Task.place.of_type(place)), joinedload(Task.community)))
+        stmt = select(Task, func.count().over().label("total")).options(
+            contains_eager(Task.place.of_type(place)), joinedload(Task.community)
+        )
     stmt = stmt.join(place, place.id == Task.place_id).where(
-        Task.status.in_(("open", "full")), Task.ends_at > bindparam("now"), visible)
+        Task.status.in_(("open", "full")), Task.ends_at > bindparam("now"), visible
+    )
     stmt = stmt.where(*_task_conditions(**{name: bindparam(name) for name in filters}))
     order = []
     if nearness_levels:
         # Nearness from the materialised paths: same building, then same compound/grid, then community.
-        order.append(case(*[(place.path.startswith(bindparam(f"near_{i}", type_=String)), i)
-                            for i in range(nearness_levels)], else_=nearness_levels))
+        order.append(
+            case(
+                *[(place.path.startswith(bindparam(f"near_{i}", type_=String)), i) for i in range(nearness_levels)],
+                else_=nearness_levels,
+            )
+        )
     stmt = stmt.order_by(*order, Task.starts_at, Task.id)
     counted = select(func.count()).select_from(stmt.order_by(None).with_only_columns(Task.id).subquery())
     return stmt.limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)), counted
 
 
-def task_hall(session, member_id: int, now: datetime, *, community_id=None, day=None, skill=None, category=None,
-              tz: ZoneInfo | None = None, page: int = 1, per_page: int = 20, as_rows: bool = False) -> dict:
+def task_hall(
+    session,
+    member_id: int,
+    now: datetime,
+    *,
+    community_id=None,
+    day=None,
+    skill=None,
+    category=None,
+    tz: ZoneInfo | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    as_rows: bool = False,
+) -> dict:
     """Open tasks this member may claim: nearest first (building, compound, community), then soonest.
 
     The hall is the busiest read of the service, so it costs two statements: the member's
@@ -332,8 +421,13 @@ def task_hall(session, member_id: int, now: datetime, *, community_id=None, day=
             communities.add(int(ident))
         else:
             invited.append(int(ident))
-    params = {"now": now, "communities": sorted(communities) or [-1], "invited": invited or [-1],
-              "limit": per_page, "offset": (page - 1) * per_page}
+    params = {
+        "now": now,
+        "communities": sorted(communities) or [-1],
+        "invited": invited or [-1],
+        "limit": per_page,
+        "offset": (page - 1) * per_page,
+    }
     filters = _filter_values(community_id=community_id, day=day, skill=skill, tz=tz, category=category)
     params.update(filters)
     prefixes = []
@@ -353,6 +447,7 @@ def task_hall(session, member_id: int, now: datetime, *, community_id=None, day=
 
 # --- claims ---------------------------------------------------------------------------
 
+
 def _lock_member(session, member_id: int) -> Member:
     member = session.scalar(select(Member).where(Member.id == member_id).with_for_update())
     if member is None:
@@ -366,9 +461,17 @@ def eligibility_problem(session, member: Member, task: Task) -> str | None:
         return "账号已停用"
     if task.claim_policy == "registered" and task.community_id not in registered_communities(session, member.id):
         return "只有在该社区报到的成员可以认领"
-    if task.claim_policy == "invited" and session.scalar(select(Invitation.id).where(
-            Invitation.task_id == task.id, Invitation.member_id == member.id,
-            Invitation.status.in_(("pending", "accepted")))) is None:
+    if (
+        task.claim_policy == "invited"
+        and session.scalar(
+            select(Invitation.id).where(
+                Invitation.task_id == task.id,
+                Invitation.member_id == member.id,
+                Invitation.status.in_(("pending", "accepted")),
+            )
+        )
+        is None
+    ):
         return "该任务仅限受邀成员认领"
     missing = set(task.required_skills or [])
     if missing:
@@ -380,14 +483,27 @@ def eligibility_problem(session, member: Member, task: Task) -> str | None:
 
 def _overlapping_claim(session, member_id: int, task: Task) -> Claim | None:
     return session.scalar(
-        select(Claim).join(Task, Task.id == Claim.task_id)
-        .where(Claim.member_id == member_id, Claim.status.in_(("claimed", "checked_in")),
-               Task.id != task.id, Task.starts_at < task.ends_at, Task.ends_at > task.starts_at)
+        select(Claim)
+        .join(Task, Task.id == Claim.task_id)
+        .where(
+            Claim.member_id == member_id,
+            Claim.status.in_(("claimed", "checked_in")),
+            Task.id != task.id,
+            Task.starts_at < task.ends_at,
+            Task.ends_at > task.starts_at,
+        )
     )
 
 
-def claim_task(session, *, task_id: int, member_id: int, now: datetime, waitlist: bool = True,
-               via_invitation: Invitation | None = None) -> Claim:
+def claim_task(
+    session,
+    *,
+    task_id: int,
+    member_id: int,
+    now: datetime,
+    waitlist: bool = True,
+    via_invitation: Invitation | None = None,
+) -> Claim:
     """Take a slot, or a place on the waitlist when the task is full (if ``waitlist``)."""
     member = _lock_member(session, member_id)
     task = session.get(Task, task_id)
@@ -395,8 +511,9 @@ def claim_task(session, *, task_id: int, member_id: int, now: datetime, waitlist
         raise NotFound("任务不存在")
     if task.status not in ("open", "full") or task.ends_at <= now:
         raise Conflict("该任务当前不可认领", fields={"status": [task.status]})
-    existing = session.scalar(select(Claim).where(Claim.task_id == task.id, Claim.member_id == member_id,
-                                                  Claim.status.in_(LIVE_CLAIM)))
+    existing = session.scalar(
+        select(Claim).where(Claim.task_id == task.id, Claim.member_id == member_id, Claim.status.in_(LIVE_CLAIM))
+    )
     if existing is not None:
         raise Conflict("你已认领该任务" if existing.status != "waiting" else "你已在候补名单中", claim_id=existing.id)
     if via_invitation is None:
@@ -407,7 +524,8 @@ def claim_task(session, *, task_id: int, member_id: int, now: datetime, waitlist
     if overlap is not None:
         raise Conflict(f"与你已认领的任务「{overlap.task.title}」时间冲突", claim_id=overlap.id)
     took = session.execute(
-        update(Task).where(Task.id == task.id, Task.taken < Task.slots, Task.status == "open")
+        update(Task)
+        .where(Task.id == task.id, Task.taken < Task.slots, Task.status == "open")
         .values(taken=Task.taken + 1, status=case((Task.taken + 1 >= Task.slots, "full"), else_=Task.status))
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -429,20 +547,29 @@ def claim_task(session, *, task_id: int, member_id: int, now: datetime, waitlist
 def waitlist_position(session, claim: Claim) -> int | None:
     if claim.status != "waiting":
         return None
-    return session.scalar(select(func.count()).select_from(Claim).where(
-        Claim.task_id == claim.task_id, Claim.status == "waiting", Claim.id <= claim.id))
+    return session.scalar(
+        select(func.count())
+        .select_from(Claim)
+        .where(Claim.task_id == claim.task_id, Claim.status == "waiting", Claim.id <= claim.id)
+    )
 
 
 def _promote_waiting(session, task: Task, now: datetime) -> list[Claim]:
     """Fill free slots from the waitlist, first come first served."""
     promoted = []
     while True:
-        first = session.scalar(select(Claim).where(Claim.task_id == task.id, Claim.status == "waiting")
-                               .order_by(Claim.id).limit(1).with_for_update())
+        first = session.scalar(
+            select(Claim)
+            .where(Claim.task_id == task.id, Claim.status == "waiting")
+            .order_by(Claim.id)
+            .limit(1)
+            .with_for_update()
+        )
         if first is None:
             break
         took = session.execute(
-            update(Task).where(Task.id == task.id, Task.taken < Task.slots, Task.status.in_(("open", "full")))
+            update(Task)
+            .where(Task.id == task.id, Task.taken < Task.slots, Task.status.in_(("open", "full")))
             .values(taken=Task.taken + 1, status=case((Task.taken + 1 >= Task.slots, "full"), else_="open"))
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -457,7 +584,8 @@ def _promote_waiting(session, task: Task, now: datetime) -> list[Claim]:
 
 def _release_slot(session, task: Task) -> None:
     session.execute(
-        update(Task).where(Task.id == task.id, Task.taken > 0)
+        update(Task)
+        .where(Task.id == task.id, Task.taken > 0)
         .values(taken=Task.taken - 1, status=case((Task.status == "full", "open"), else_=Task.status))
         .execution_options(synchronize_session=False)
     )
@@ -473,8 +601,9 @@ def _claim_for_update(session, claim_id: int) -> Claim:
 
 def _require(claim: Claim, action: str) -> None:
     if claim.status not in CLAIM_TRANSITIONS[action]:
-        raise Conflict(f"认领状态为 {claim.status}，不能执行 {action}",
-                       allowed=_allowed_actions(CLAIM_TRANSITIONS, claim.status))
+        raise Conflict(
+            f"认领状态为 {claim.status}，不能执行 {action}", allowed=_allowed_actions(CLAIM_TRANSITIONS, claim.status)
+        )
 
 
 def get_claim(session, scope: Scope, claim_id: int, at_least: str | None = None) -> Claim:
@@ -548,15 +677,37 @@ def verify_claim(session, scope: Scope, claim_id: int, now: datetime, tz: ZoneIn
     _require(claim, "verify")
     task = claim.task
     entry = ledger.award_service(
-        session, member_id=claim.member_id, community_id=task.community_id,
-        service=Service(category=task.category, occurred_at=task.starts_at,
-                        hours=Decimal(claim.hours_tenths or 0) / 10, urgent=task.urgent,
-                        beneficiary_group=task.beneficiary_group, activity=task.activity),
-        key=f"award:claim:{claim.id}", source_type="claim", source_id=claim.id, actor_id=scope.account_id, tz=tz,
-        note=task.title)
-    claim.status, claim.decided_at, claim.decided_by_id, claim.ledger_entry_id = "verified", now, scope.account_id, entry.id
-    notify_member(session, claim.member_id, "claim.verified", f"服务已核实，获得 {entry.amount / 10:.1f} 分：{task.title}",
-                  link="/points/me")
+        session,
+        member_id=claim.member_id,
+        community_id=task.community_id,
+        service=Service(
+            category=task.category,
+            occurred_at=task.starts_at,
+            hours=Decimal(claim.hours_tenths or 0) / 10,
+            urgent=task.urgent,
+            beneficiary_group=task.beneficiary_group,
+            activity=task.activity,
+        ),
+        key=f"award:claim:{claim.id}",
+        source_type="claim",
+        source_id=claim.id,
+        actor_id=scope.account_id,
+        tz=tz,
+        note=task.title,
+    )
+    claim.status, claim.decided_at, claim.decided_by_id, claim.ledger_entry_id = (
+        "verified",
+        now,
+        scope.account_id,
+        entry.id,
+    )
+    notify_member(
+        session,
+        claim.member_id,
+        "claim.verified",
+        f"服务已核实，获得 {entry.amount / 10:.1f} 分：{task.title}",
+        link="/points/me",
+    )
     record(session, scope.account_id, "claim.verify", "claim", claim.id, task.community.path, entry_id=entry.id)
     return claim
 
@@ -567,9 +718,18 @@ def reject_claim(session, scope: Scope, claim_id: int, reason: str, now: datetim
     _require(claim, "reject")
     if not reason.strip():
         raise Invalid("请填写驳回原因", fields={"reason": ["required"]})
-    claim.status, claim.decided_at, claim.decided_by_id, claim.reason = "rejected", now, scope.account_id, reason.strip()
-    notify_member(session, claim.member_id, "claim.rejected", f"服务未通过核实：{claim.task.title}", body=reason.strip())
-    record(session, scope.account_id, "claim.reject", "claim", claim.id, claim.task.community.path, reason=reason.strip())
+    claim.status, claim.decided_at, claim.decided_by_id, claim.reason = (
+        "rejected",
+        now,
+        scope.account_id,
+        reason.strip(),
+    )
+    notify_member(
+        session, claim.member_id, "claim.rejected", f"服务未通过核实：{claim.task.title}", body=reason.strip()
+    )
+    record(
+        session, scope.account_id, "claim.reject", "claim", claim.id, claim.task.community.path, reason=reason.strip()
+    )
     return claim
 
 
@@ -584,9 +744,17 @@ def mark_no_show(session, scope: Scope, claim_id: int, now: datetime, tz: ZoneIn
     # The slot is free again: if the task is still taking people, the waitlist moves up.
     _release_slot(session, task)
     _promote_waiting(session, task, now)
-    entry = ledger.charge_no_show(session, member_id=claim.member_id, community_id=task.community_id,
-                                  occurred_at=task.starts_at, key=f"penalty:claim:{claim.id}", source_type="claim",
-                                  source_id=claim.id, tz=tz, actor_id=scope.account_id)
+    entry = ledger.charge_no_show(
+        session,
+        member_id=claim.member_id,
+        community_id=task.community_id,
+        occurred_at=task.starts_at,
+        key=f"penalty:claim:{claim.id}",
+        source_type="claim",
+        source_id=claim.id,
+        tz=tz,
+        actor_id=scope.account_id,
+    )
     claim.ledger_entry_id = entry.id if entry else None
     notify_member(session, claim.member_id, "claim.no_show", f"记为未到：{task.title}")
     record(session, scope.account_id, "claim.no_show", "claim", claim.id, task.community.path)
@@ -594,8 +762,12 @@ def mark_no_show(session, scope: Scope, claim_id: int, now: datetime, tz: ZoneIn
 
 
 def verification_queue(scope: Scope, *, community_id=None, status="done"):
-    stmt = (select(Claim).join(Task, Task.id == Claim.task_id).join(Area, Area.id == Task.community_id)
-            .where(scope.within(Area.path, MANAGE), Claim.status == status))
+    stmt = (
+        select(Claim)
+        .join(Task, Task.id == Claim.task_id)
+        .join(Area, Area.id == Task.community_id)
+        .where(scope.within(Area.path, MANAGE), Claim.status == status)
+    )
     if community_id is not None:
         stmt = stmt.where(Task.community_id == community_id)
     return stmt.order_by(Claim.done_at, Claim.id)
@@ -615,12 +787,22 @@ def award_rating_bonus(session, need_id: int, now: datetime, tz: ZoneInfo) -> in
     """A 5-star rating of a need earns its verified volunteers the rules' bonus, once each."""
     from .models import task_needs
 
-    claims = session.scalars(select(Claim).join(task_needs, task_needs.c.task_id == Claim.task_id)
-                             .where(task_needs.c.need_id == need_id, Claim.status == "verified")).all()
+    claims = session.scalars(
+        select(Claim)
+        .join(task_needs, task_needs.c.task_id == Claim.task_id)
+        .where(task_needs.c.need_id == need_id, Claim.status == "verified")
+    ).all()
     given = 0
     for claim in claims:
-        entry = ledger.award_rating_bonus(session, member_id=claim.member_id, community_id=claim.task.community_id,
-                                          occurred_at=now, key=f"bonus:rating:need:{need_id}:claim:{claim.id}",
-                                          source_type="claim", source_id=claim.id, tz=tz)
+        entry = ledger.award_rating_bonus(
+            session,
+            member_id=claim.member_id,
+            community_id=claim.task.community_id,
+            occurred_at=now,
+            key=f"bonus:rating:need:{need_id}:claim:{claim.id}",
+            source_type="claim",
+            source_id=claim.id,
+            tz=tz,
+        )
         given += entry is not None
     return given

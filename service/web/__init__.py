@@ -1,4 +1,5 @@
 """The web shell: layout, login, per-role home pages, health check, shared page helpers."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -9,7 +9,6 @@ from ..i18n import N_
 from ..people.phones import mask_phone
 
 
-
 PARTY_STATUS_LABELS = {
     "in_service": N_("在职党员"),
     "retired": N_("离退休党员"),
@@ -26,16 +25,31 @@ ROLE_LABELS = {
     "city_admin": N_("市级管理员"),
 }
 AREA_KIND_LABELS = {
-    "city": N_("市"), "district": N_("区县"), "street": N_("街道"), "community": N_("社区"),
-    "compound": N_("小区"), "grid": N_("网格"), "building": N_("楼栋"),
+    "city": N_("市"),
+    "district": N_("区县"),
+    "street": N_("街道"),
+    "community": N_("社区"),
+    "compound": N_("小区"),
+    "grid": N_("网格"),
+    "building": N_("楼栋"),
 }
 CLAIM_STATUS_LABELS = {
-    "waiting": N_("候补中"), "claimed": N_("已认领"), "checked_in": N_("已签到"), "done": N_("待核实"),
-    "verified": N_("已核实"), "rejected": N_("未通过"), "no_show": N_("未到"), "cancelled": N_("已取消"),
+    "waiting": N_("候补中"),
+    "claimed": N_("已认领"),
+    "checked_in": N_("已签到"),
+    "done": N_("待核实"),
+    "verified": N_("已核实"),
+    "rejected": N_("未通过"),
+    "no_show": N_("未到"),
+    "cancelled": N_("已取消"),
 }
 TASK_STATUS_LABELS = {
-    "draft": N_("草稿"), "open": N_("招募中"), "full": N_("已满"), "in_progress": N_("进行中"),
-    "completed": N_("已完成"), "cancelled": N_("已取消"),
+    "draft": N_("草稿"),
+    "open": N_("招募中"),
+    "full": N_("已满"),
+    "in_progress": N_("进行中"),
+    "completed": N_("已完成"),
+    "cancelled": N_("已取消"),
 }
 SIDE_LABELS = {"residence": N_("居住地"), "unit": N_("单位挂点"), "other": N_("其他")}
 WEEKDAYS = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
@@ -69,8 +83,7 @@ def label(mapping: dict, key) -> str:
 
 
 def flash_error(error: DomainError) -> None:
-    # Messages without placeholders are catalogue entries; others stay as raised.
-    flash(_(error.message), "error")
+    flash(error.text(), "error")
 
 
 def back_with_error(error: DomainError, target: str):

@@ -1,4 +1,5 @@
 """What each role's home page shows: counts and next steps, computed without the request."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -12,11 +13,8 @@ from ..places.models import Area
 
 def staff_summary(session, scope: Scope) -> dict:
     members = session.scalar(select(func.count()).select_from(Member).where(member_visibility(scope))) or 0
-    areas = session.execute(
-        select(Area.kind, func.count()).where(scope.within(Area.path)).group_by(Area.kind)
-    ).all()
+    areas = session.execute(select(Area.kind, func.count()).where(scope.within(Area.path)).group_by(Area.kind)).all()
     return {"members": members, "areas": dict(areas)}
-
 
 
 def member_next_steps(member: Member) -> list[str]:

@@ -7,12 +7,14 @@ that a board may show a newly published snapshot, or drop a member who asked to 
 up to ``PUBLIC_PAGE_SECONDS`` late. 0 turns the cache off (the test suite does, so a test
 sees what it just wrote).
 """
+
 from __future__ import annotations
 
 import threading
 import time
 from collections import OrderedDict
-from typing import Callable, Hashable, TypeVar
+from typing import TypeVar
+from collections.abc import Callable, Hashable
 
 from flask import Flask, current_app
 

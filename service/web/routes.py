@@ -37,8 +37,12 @@ def home():
     member = current_user.member
     summary = staff_summary(db.session, scope) if scope.is_staff else None
     return render_template(
-        "home.html", scope=scope, member=member, summary=summary,
-        next_steps=member_next_steps(member) if member else [], roles=sorted(scope.roles()),
+        "home.html",
+        scope=scope,
+        member=member,
+        summary=summary,
+        next_steps=member_next_steps(member) if member else [],
+        roles=sorted(scope.roles()),
     )
 
 
@@ -53,8 +57,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            account = authenticate(db.session, normalise_phone(form.phone.data), form.password.data,
-                                   current_app.config["PASSWORD_HASH"])
+            account = authenticate(
+                db.session, normalise_phone(form.phone.data), form.password.data, current_app.config["PASSWORD_HASH"]
+            )
         except DomainError as error:
             db.session.rollback()
             flash_error(error)

@@ -1,6 +1,3 @@
-import pytest
-
-
 def _assert_error_body(r, status):
     assert r.status_code == status, (r.status_code, r.get_data(as_text=True)[:300])
     body = r.json
@@ -15,7 +12,9 @@ def test_malformed_json_is_400(api):
 
 
 def test_wrong_types_and_unknown_fields_are_422_with_fields(api, world):
-    r = api.as_("city_admin").post("/api/v1/units", json={"name": 5, "kind": "government", "area_id": "x", "colour": "red"})
+    r = api.as_("city_admin").post(
+        "/api/v1/units", json={"name": 5, "kind": "government", "area_id": "x", "colour": "red"}
+    )
     _assert_error_body(r, 422)
     assert {"name", "area_id", "colour"} <= set(r.json["error"]["fields"])
 
@@ -50,11 +49,17 @@ def test_openapi_document_lists_every_endpoint_of_the_foundation(client):
     assert spec["openapi"].startswith("3.0")
     paths = spec["paths"]
     expected = {
-        "/api/v1/areas": {"get", "post"}, "/api/v1/areas/{area_id}": {"get", "patch"},
-        "/api/v1/units": {"get", "post"}, "/api/v1/units/{unit_id}": {"get", "patch"},
-        "/api/v1/members": {"get", "post"}, "/api/v1/members/{member_id}": {"get", "patch"},
-        "/api/v1/role-grants": {"get", "post"}, "/api/v1/role-grants/{grant_id}": {"get", "patch"},
-        "/api/v1/auth/token": {"post", "delete"}, "/api/v1/auth/me": {"get"}, "/api/v1/skills": {"get", "post"},
+        "/api/v1/areas": {"get", "post"},
+        "/api/v1/areas/{area_id}": {"get", "patch"},
+        "/api/v1/units": {"get", "post"},
+        "/api/v1/units/{unit_id}": {"get", "patch"},
+        "/api/v1/members": {"get", "post"},
+        "/api/v1/members/{member_id}": {"get", "patch"},
+        "/api/v1/role-grants": {"get", "post"},
+        "/api/v1/role-grants/{grant_id}": {"get", "patch"},
+        "/api/v1/auth/token": {"post", "delete"},
+        "/api/v1/auth/me": {"get"},
+        "/api/v1/skills": {"get", "post"},
     }
     for path, methods in expected.items():
         assert methods <= set(paths[path]), path

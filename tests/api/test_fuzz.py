@@ -4,6 +4,7 @@ A city admin (who may reach every endpoint) calls each operation with generated 
 world with data; no answer may be a 5xx, and every answer must match the documented schema
 and status codes. Bounded and reproducible: a few examples per operation, derandomized.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,8 +55,9 @@ def api_schema(fuzz_app, fuzz_world):
     schema.app = fuzz_app
     schema.config.update(headers={"Authorization": f"Bearer {fuzz_world.tokens['city_admin']}"})
     # Valid-shaped input (the 422 paths are covered by the schema tests); our own bearer token.
-    schema.config.generation.update(modes=[GenerationMode.POSITIVE], with_security_parameters=False,
-                                    max_examples=EXAMPLES, deterministic=True)
+    schema.config.generation.update(
+        modes=[GenerationMode.POSITIVE], with_security_parameters=False, max_examples=EXAMPLES, deterministic=True
+    )
     schema.config.phases.update(phases=["examples", "fuzzing"])
     return schema
 
@@ -64,8 +66,9 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
 def test_api_survives_generated_input(case, fuzz_app, fuzz_world):
     # Revoking a token is fuzzed with a token of its own, so the city admin's stays valid.
     who = "nobody" if (case.method, case.path) == ("DELETE", "/api/v1/auth/token") else "city_admin"
@@ -73,5 +76,6 @@ def test_api_survives_generated_input(case, fuzz_app, fuzz_world):
     if os.environ.get("FUZZ_LOG"):
         with open(os.environ["FUZZ_LOG"], "a") as log:
             log.write(f"{case.method} {case.path} {response.status_code} {response.text[:150]}\n")
-    case.validate_response(response, checks=[checks.not_a_server_error, checks.response_schema_conformance,
-                                             checks.status_code_conformance])
+    case.validate_response(
+        response, checks=[checks.not_a_server_error, checks.response_schema_conformance, checks.status_code_conformance]
+    )

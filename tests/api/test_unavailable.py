@@ -6,6 +6,7 @@ connection is refused at once; a short connect_timeout bounds it anyway), or at 
 file that cannot be opened (a path under a directory that does not exist, which even
 root cannot open). Each test's app is its own, so the shared test database is untouched.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -31,11 +32,14 @@ def _assert_unavailable_json(r):
     assert int(r.headers["Retry-After"]) > 0
 
 
-@pytest.mark.parametrize("url, token", [
-    ("/api/v1/needs/public?area_id=1", None),         # public, anonymous
-    ("/api/v1/auth/me", "some-token"),                # the token lookup itself needs the database
-    ("/api/v1/tasks?community_id=1", "some-token"),
-])
+@pytest.mark.parametrize(
+    "url, token",
+    [
+        ("/api/v1/needs/public?area_id=1", None),  # public, anonymous
+        ("/api/v1/auth/me", "some-token"),  # the token lookup itself needs the database
+        ("/api/v1/tasks?community_id=1", "some-token"),
+    ],
+)
 def test_api_answers_503_with_the_error_body(down_app, url, token):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     _assert_unavailable_json(down_app.test_client().get(url, headers=headers))
@@ -65,8 +69,9 @@ def _app_with_routes(make_app):
 
     @app.get("/api/v1/_test/invalidated")
     def invalidated():
-        raise DBAPIError("SELECT 1", {}, Exception("server closed the connection unexpectedly"),
-                         connection_invalidated=True)
+        raise DBAPIError(
+            "SELECT 1", {}, Exception("server closed the connection unexpectedly"), connection_invalidated=True
+        )
 
     @app.get("/api/v1/_test/integrity")
     def integrity():

@@ -1,4 +1,5 @@
 """A live server in a thread and Debian's Chromium driven by Playwright."""
+
 import os
 import shutil
 import threading
@@ -7,8 +8,16 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture
@@ -36,8 +45,9 @@ def browser():
 @pytest.fixture
 def phone_page(browser):
     """A 375 px wide phone screen, Chinese locale."""
-    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", device_scale_factor=2,
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, locale="zh-CN", device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
@@ -46,4 +56,11 @@ def phone_page(browser):
 
 def assert_fits_width(page, width=375):
     overflow = page.evaluate("document.documentElement.scrollWidth")
-    assert overflow <= width, f"page is {overflow}px wide on a {width}px screen"
+    if overflow > width:
+        culprits = page.evaluate(
+            """(w) => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > w)
+                .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""",
+            width,
+        )
+        raise AssertionError(f"page is {overflow}px wide on a {width}px screen; too wide: {culprits}")

@@ -1,4 +1,5 @@
 """The public ranking board in a real Chromium: a 1920×1080 hall screen and a 375 px phone."""
+
 from datetime import date
 
 import pytest
@@ -49,7 +50,8 @@ def test_the_hall_screen_shows_the_published_top_ten_with_equal_ranks_for_ties(l
         errors = _open(page, f"{live_server}/boards/{world.community_a.id}")
         assert "金山社区" in page.inner_text("#board-title") and "2026-10" in page.inner_text("#board-period")
         ranks = page.locator("#podium [data-rank], #board-list [data-rank]").evaluate_all(
-            "items => items.map(item => item.dataset.rank)")
+            "items => items.map(item => item.dataset.rank)"
+        )
         assert ranks == ["1", "2", "2", "4", "5", "6", "7", "8", "9", "9"]
         podium = page.locator("#podium .rank").all_inner_texts()
         assert podium[0].startswith("第1名") and podium[1].startswith("第2名") and podium[2].startswith("第2名")

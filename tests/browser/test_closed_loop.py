@@ -1,4 +1,5 @@
 """The whole closed loop on a 375 px phone: 点单、派单、接单、办结、回访、公示."""
+
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 

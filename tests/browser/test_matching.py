@@ -1,5 +1,6 @@
 """On a 375 px phone: staff see a task's suggested members with reasons and invite one;
 the member accepts from their inbox and holds the slot."""
+
 import pytest
 from sqlalchemy import select
 
@@ -19,8 +20,7 @@ def _log_in(page, base, phone):
     page.wait_for_selector(".roles")
 
 
-def test_staff_invite_a_suggested_member_who_accepts_from_the_inbox(live_server, phone_page, session,
-                                                                    crew):  # noqa: F811
+def test_staff_invite_a_suggested_member_who_accepts_from_the_inbox(live_server, phone_page, session, crew):
     task = plumbing_task(session, crew, title="上门修水管")
     session.close()  # the live server's threads must not wait behind this test's transaction
     page = phone_page

@@ -4,6 +4,7 @@ with timeouts, and the process-tree look-ups needed to find (and kill) one worke
 Nothing here is mocked: the tests drive the same ``wsgi:app`` production runs, through
 gunicorn's own worker management, against a real PostgreSQL.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -72,22 +73,24 @@ def child_pids(parent: int) -> set[int]:
 def tagged_url(url: str, application_name: str) -> str:
     """The URL with an application_name, so the test can pick the server's backends out of
     pg_stat_activity on a PostgreSQL server that other tests share."""
-    return (make_url(url).update_query_dict({"application_name": application_name})
-            .render_as_string(hide_password=False))
+    return make_url(url).update_query_dict({"application_name": application_name}).render_as_string(hide_password=False)
 
 
 def waiting_behind(conn, application_name: str, blocker_pid: int):
     """The backend of ``application_name`` parked on a lock held by ``blocker_pid``, once it is
     there: its pid, its statement, and the tables its transaction has already written to."""
-    return conn.execute(text(
-        "SELECT a.pid, a.query,"
-        "       ARRAY(SELECT c.relname::text FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-        "             WHERE l.pid = a.pid AND l.granted AND l.mode = 'RowExclusiveLock'"
-        "             ORDER BY 1) AS writing"
-        "  FROM pg_stat_activity a"
-        " WHERE a.datname = current_database() AND a.application_name = :name"
-        "   AND a.wait_event_type = 'Lock' AND :blocker = ANY(pg_blocking_pids(a.pid))"),
-        {"name": application_name, "blocker": blocker_pid}).one_or_none()
+    return conn.execute(
+        text(
+            "SELECT a.pid, a.query,"
+            "       ARRAY(SELECT c.relname::text FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+            "             WHERE l.pid = a.pid AND l.granted AND l.mode = 'RowExclusiveLock'"
+            "             ORDER BY 1) AS writing"
+            "  FROM pg_stat_activity a"
+            " WHERE a.datname = current_database() AND a.application_name = :name"
+            "   AND a.wait_event_type = 'Lock' AND :blocker = ANY(pg_blocking_pids(a.pid))"
+        ),
+        {"name": application_name, "blocker": blocker_pid},
+    ).one_or_none()
 
 
 def backend_state(conn, pid: int) -> str | None:
@@ -110,8 +113,9 @@ class Response:
             return None
 
 
-def call(port: int, method: str, path: str, token: str | None = None, body: dict | None = None,
-         timeout: float = 20.0) -> Response:
+def call(
+    port: int, method: str, path: str, token: str | None = None, body: dict | None = None, timeout: float = 20.0
+) -> Response:
     """One request on its own connection (gunicorn's sync workers close it after each answer anyway).
     Transport failures propagate: callers decide whether a dropped connection is expected."""
     headers, payload = api_request(token, body)
@@ -121,8 +125,9 @@ def call(port: int, method: str, path: str, token: str | None = None, body: dict
         conn.request(method, path, body=payload, headers=headers)
         response = conn.getresponse()
         data = response.read()
-        return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, data,
-                        time.monotonic() - started)
+        return Response(
+            response.status, {k.lower(): v for k, v in response.getheaders()}, data, time.monotonic() - started
+        )
     finally:
         conn.close()
 
@@ -200,10 +205,25 @@ def gunicorn(tmp_path):
         env.pop("REDIS_URL", None)  # per-process rate-limit storage: these tests never touch a limited route
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                [str(binary), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                 # Long enough that gunicorn's own timeout never kills a worker the test is holding on a lock.
-                 "--timeout", "120", "--graceful-timeout", "5", "wsgi:app"],
-                cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+                [
+                    str(binary),
+                    "--workers",
+                    str(workers),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    # Long enough that gunicorn's own timeout never kills a worker the test is holding on a lock.
+                    "--timeout",
+                    "120",
+                    "--graceful-timeout",
+                    "5",
+                    "wsgi:app",
+                ],
+                cwd=REPO,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         server = Gunicorn(proc, port, log_path)
         started.append(server)
         server.wait_healthy()

@@ -21,6 +21,7 @@ a bare 500 from the session teardown (now fixed in service.database.end_sessions
 Under load that window is hit only by chance, so the second test holds it open on purpose,
 with locks and SIGSTOP.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,7 +34,7 @@ import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from pathlib import Path
 
 import pytest
@@ -41,8 +42,18 @@ from sqlalchemy import create_engine, text
 
 from service.tasks.models import SLOT_HOLDING
 
-from .conftest import (MESSAGE, Response, backend_state, call, free_port, healthz_status, needs_postgres, tagged_url,
-                       wait_for, waiting_behind)
+from .conftest import (
+    MESSAGE,
+    Response,
+    backend_state,
+    call,
+    free_port,
+    healthz_status,
+    needs_postgres,
+    tagged_url,
+    wait_for,
+    waiting_behind,
+)
 
 pytestmark = needs_postgres
 
@@ -54,9 +65,11 @@ FAIL_FAST_S = 5.0
 
 # --- a PostgreSQL cluster of our own -------------------------------------------------------
 
+
 def _postgres_bindir() -> Path | None:
-    found = [p for p in Path("/usr/lib/postgresql").glob("*/bin")
-             if (p / "initdb").exists() and (p / "pg_ctl").exists()]
+    found = [
+        p for p in Path("/usr/lib/postgresql").glob("*/bin") if (p / "initdb").exists() and (p / "pg_ctl").exists()
+    ]
     return max(found, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0) if found else None
 
 
@@ -70,11 +83,19 @@ class Cluster:
     def _run(self, tool: str, *args: str, timeout: float = 90) -> None:
         output = self.root / "tools.out"
         with open(output, "ab") as out:
-            result = subprocess.run([*self.as_user, str(self.bindir / tool), *args], cwd=self.root,
-                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, timeout=timeout)
+            result = subprocess.run(
+                [*self.as_user, str(self.bindir / tool), *args],
+                cwd=self.root,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+            )
         if result.returncode != 0:
-            raise AssertionError(f"{tool} {' '.join(args)} failed ({result.returncode}):\n"
-                                 f"{output.read_text(errors='replace')[-2000:]}\n{self.log_tail()}")
+            raise AssertionError(
+                f"{tool} {' '.join(args)} failed ({result.returncode}):\n"
+                f"{output.read_text(errors='replace')[-2000:]}\n{self.log_tail()}"
+            )
 
     def log_tail(self, chars: int = 2000) -> str:
         try:
@@ -83,13 +104,16 @@ class Cluster:
             return ""
 
     def init(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C",
-                  "--no-sync")
+        self._run(
+            "initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"
+        )
 
     def start(self) -> None:
         # fsync off: a fast shutdown still writes everything out, and the test never crashes the server.
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c full_page_writes=off -c max_connections=40 -c shared_buffers=16MB")
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c full_page_writes=off -c max_connections=40 -c shared_buffers=16MB"
+        )
         self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", options)
 
     def stop(self, mode: str = "fast") -> None:
@@ -147,6 +171,7 @@ def cluster():
 
 # --- data -------------------------------------------------------------------------------
 
+
 def _create_database(cluster: Cluster) -> str:
     admin = create_engine(cluster.url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -171,7 +196,7 @@ def _seed(url: str, workdir: str) -> dict:
 
     _migrate(url, workdir)
     app = create_app(_settings(url, workdir))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         s = db.session
         world = build_world(s)
@@ -180,9 +205,17 @@ def _seed(url: str, workdir: str) -> dict:
         publish_rule_set(s, None, area_id=world.city.id, effective_from=date(2026, 1, 1), body=CITY_RULES)
 
         def task(title, starts, slots, **kw):
-            row = Task(title=title, community_id=community.id, place_id=community.id, category="environment",
-                       starts_at=starts, ends_at=starts + timedelta(hours=2), slots=slots,
-                       claim_policy="registered", **kw)
+            row = Task(
+                title=title,
+                community_id=community.id,
+                place_id=community.id,
+                category="environment",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                slots=slots,
+                claim_policy="registered",
+                **kw,
+            )
             s.add(row)
             return row
 
@@ -197,19 +230,38 @@ def _seed(url: str, workdir: str) -> dict:
             tokens.append(issue_token(s, make_account(s, member.name, member=member), 24)[0])
 
         past = now - timedelta(days=2)
-        done_tasks = [task(f"已完成服务 {i + 1}", past + timedelta(hours=3 * i), DONE_PER_TASK,
-                           status="in_progress", taken=DONE_PER_TASK) for i in range(DONE_TASKS)]
+        done_tasks = [
+            task(
+                f"已完成服务 {i + 1}",
+                past + timedelta(hours=3 * i),
+                DONE_PER_TASK,
+                status="in_progress",
+                taken=DONE_PER_TASK,
+            )
+            for i in range(DONE_TASKS)
+        ]
         s.flush()
         done_claims = []
         for i, done in enumerate(done_tasks):
             for k in range(DONE_PER_TASK):
-                claim = Claim(task_id=done.id, member_id=members[i * DONE_PER_TASK + k], status="done",
-                              claimed_at=past - timedelta(days=1), done_at=done.ends_at, hours_tenths=20)
+                claim = Claim(
+                    task_id=done.id,
+                    member_id=members[i * DONE_PER_TASK + k],
+                    status="done",
+                    claimed_at=past - timedelta(days=1),
+                    done_at=done.ends_at,
+                    hours_tenths=20,
+                )
                 s.add(claim)
                 done_claims.append(claim)
         s.flush()
-        data = {"tasks": [t.id for t in open_tasks], "members": members, "tokens": tokens,
-                "done_claims": [c.id for c in done_claims], "admin_token": world.tokens["community_admin"]}
+        data = {
+            "tasks": [t.id for t in open_tasks],
+            "members": members,
+            "tokens": tokens,
+            "done_claims": [c.id for c in done_claims],
+            "admin_token": world.tokens["community_admin"],
+        }
         s.commit()
         db.session.remove()
         db.engine.dispose()
@@ -217,6 +269,7 @@ def _seed(url: str, workdir: str) -> dict:
 
 
 # --- the load -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Job:
@@ -289,18 +342,28 @@ def _assert_unavailable(status, body, retry_after, elapsed, what) -> None:
 
 
 def _jobs(data: dict) -> list[Job]:
-    claims = [Job("claim", "POST", f"/api/v1/tasks/{data['tasks'][i % TASKS]}/claims", token, {},
-                  member_id=member_id, task_id=data["tasks"][i % TASKS])
-              for i, (member_id, token) in enumerate(zip(data["members"], data["tokens"]))]
-    verifies = [Job("verify", "POST", f"/api/v1/claims/{claim_id}/verify", data["admin_token"], claim_id=claim_id)
-                for claim_id in data["done_claims"]]
+    claims = [
+        Job(
+            "claim",
+            "POST",
+            f"/api/v1/tasks/{data['tasks'][i % TASKS]}/claims",
+            token,
+            {},
+            member_id=member_id,
+            task_id=data["tasks"][i % TASKS],
+        )
+        for i, (member_id, token) in enumerate(zip(data["members"], data["tokens"]))
+    ]
+    verifies = [
+        Job("verify", "POST", f"/api/v1/claims/{claim_id}/verify", data["admin_token"], claim_id=claim_id)
+        for claim_id in data["done_claims"]
+    ]
     jobs = claims + verifies
     random.Random(7).shuffle(jobs)  # a fixed interleaving of members and the admin
     return jobs
 
 
-def test_postgres_restart_mid_load_answers_503_then_recovers_without_losing_or_doubling(cluster, gunicorn,
-                                                                                       tmp_path):
+def test_postgres_restart_mid_load_answers_503_then_recovers_without_losing_or_doubling(cluster, gunicorn, tmp_path):
     url = _create_database(cluster)
     data = _seed(url, str(tmp_path))
 
@@ -326,20 +389,37 @@ def test_postgres_restart_mid_load_answers_503_then_recovers_without_losing_or_d
 
         # Down: the service answers at once, with the one error body.
         health = call(server.port, "GET", "/healthz", timeout=20)
-        assert health.status == 503 and health.json == {"status": "degraded", "database": "unreachable"}, \
-            (health.status, health.body[:300])
+        assert health.status == 503 and health.json == {"status": "degraded", "database": "unreachable"}, (
+            health.status,
+            health.body[:300],
+        )
         assert health.elapsed < FAIL_FAST_S
         # A claim, a read and a verification (of a claim that is also among the jobs, so it needs no retry of its own).
-        for job in (probe, filler, Job("verify", "POST", f"/api/v1/claims/{data['done_claims'][0]}/verify",
-                                       data["admin_token"], claim_id=data["done_claims"][0])):
+        for job in (
+            probe,
+            filler,
+            Job(
+                "verify",
+                "POST",
+                f"/api/v1/claims/{data['done_claims'][0]}/verify",
+                data["admin_token"],
+                claim_id=data["done_claims"][0],
+            ),
+        ):
             r = call(server.port, job.method, job.path, job.token, job.body, timeout=20)
-            _assert_unavailable(r.status, r.json, r.headers.get("retry-after"), r.elapsed,
-                                f"{job.method} {job.path} with the database down")
+            _assert_unavailable(
+                r.status,
+                r.json,
+                r.headers.get("retry-after"),
+                r.elapsed,
+                f"{job.method} {job.path} with the database down",
+            )
 
         cluster.start()
         # Back, with the same gunicorn: no restart, the pools replace their dead connections.
-        wait_for(lambda: healthz_status(server.port) == 200, 60, "/healthz to answer 200 after the restart",
-                 interval=0.1)
+        wait_for(
+            lambda: healthz_status(server.port) == 200, 60, "/healthz to answer 200 after the restart", interval=0.1
+        )
         run.recovered.set()
         for t in threads:
             t.join(180)
@@ -362,10 +442,12 @@ def test_postgres_restart_mid_load_answers_503_then_recovers_without_losing_or_d
     late = [r for r in results if r.sent_after_recovery and r.status != (201 if r.job.kind == "claim" else 200)]
     assert not late, f"failed after recovery: {[(r.job.path, r.status, r.json) for r in late[:5]]}\n{log}"
     writes = [r for r in results if r.job.kind != "read"]
-    assert sorted(id(r.job) for r in writes) == sorted(id(j) for j in jobs if j is not probe), \
+    assert sorted(id(r.job) for r in writes) == sorted(id(j) for j in jobs if j is not probe), (
         "a job was lost or sent twice by the clients"
-    assert {id(j) for j in after} <= {id(r.job) for r in writes if r.sent_after_recovery}, \
+    )
+    assert {id(j) for j in after} <= {id(r.job) for r in writes if r.sent_after_recovery}, (
         "the second stage did not run after the recovery"
+    )
     assert server.proc.poll() is None and server.workers() == workers, "gunicorn or a worker was restarted"
 
     # The requests turned away, made again now that the database is back.
@@ -396,8 +478,12 @@ def test_postgres_restart_mid_load_answers_503_then_recovers_without_losing_or_d
 
 
 def _check_claims(db, data: dict, answers: list, in_doubt: dict) -> None:
-    rows = {r.id: r for r in db.execute(text(
-        "SELECT id, task_id, member_id, status FROM claims WHERE task_id = ANY(:t)"), {"t": data["tasks"]})}
+    rows = {
+        r.id: r
+        for r in db.execute(
+            text("SELECT id, task_id, member_id, status FROM claims WHERE task_id = ANY(:t)"), {"t": data["tasks"]}
+        )
+    }
     # Every 201 names exactly one row, the one it described; no id was answered twice.
     ids = [body["id"] for _job, body in answers]
     assert len(ids) == len(set(ids)), "one claim id answered to two requests"
@@ -413,12 +499,15 @@ def _check_claims(db, data: dict, answers: list, in_doubt: dict) -> None:
     assert len(pairs) == len(set(pairs)), "a member holds two claims on one task"
     assert set(pairs) == expected
     assert len(answers) + len(in_doubt) == len(expected)
-    per_task = db.execute(text(
-        "SELECT t.id, t.slots, t.taken, t.status,"
-        "       count(c.id) FILTER (WHERE c.status = ANY(:holding)) AS holding,"
-        "       count(c.id) FILTER (WHERE c.status = 'waiting') AS waiting"
-        "  FROM tasks t LEFT JOIN claims c ON c.task_id = t.id WHERE t.id = ANY(:t) GROUP BY t.id"),
-        {"t": data["tasks"], "holding": list(SLOT_HOLDING)}).all()
+    per_task = db.execute(
+        text(
+            "SELECT t.id, t.slots, t.taken, t.status,"
+            "       count(c.id) FILTER (WHERE c.status = ANY(:holding)) AS holding,"
+            "       count(c.id) FILTER (WHERE c.status = 'waiting') AS waiting"
+            "  FROM tasks t LEFT JOIN claims c ON c.task_id = t.id WHERE t.id = ANY(:t) GROUP BY t.id"
+        ),
+        {"t": data["tasks"], "holding": list(SLOT_HOLDING)},
+    ).all()
     assert len(per_task) == TASKS
     for t in per_task:
         assert t.taken == t.holding, f"task {t.id}: taken {t.taken} but {t.holding} claims hold a slot"
@@ -430,11 +519,15 @@ def _check_claims(db, data: dict, answers: list, in_doubt: dict) -> None:
 
 def _check_awards(db, data: dict) -> None:
     done = data["done_claims"]
-    rows = db.execute(text(
-        "SELECT c.id, c.status, c.ledger_entry_id, count(e.id) AS entries, min(e.id) AS entry,"
-        "       bool_and(e.idempotency_key = 'award:claim:' || c.id AND e.kind = 'award') AS keyed"
-        "  FROM claims c LEFT JOIN ledger_entries e ON e.source_type = 'claim' AND e.source_id = c.id"
-        " WHERE c.id = ANY(:ids) GROUP BY c.id"), {"ids": done}).all()
+    rows = db.execute(
+        text(
+            "SELECT c.id, c.status, c.ledger_entry_id, count(e.id) AS entries, min(e.id) AS entry,"
+            "       bool_and(e.idempotency_key = 'award:claim:' || c.id AND e.kind = 'award') AS keyed"
+            "  FROM claims c LEFT JOIN ledger_entries e ON e.source_type = 'claim' AND e.source_id = c.id"
+            " WHERE c.id = ANY(:ids) GROUP BY c.id"
+        ),
+        {"ids": done},
+    ).all()
     assert len(rows) == len(done)
     for r in rows:
         assert r.status == "verified" and r.entries == 1 and r.keyed and r.entry == r.ledger_entry_id, r
@@ -444,6 +537,7 @@ def _check_awards(db, data: dict) -> None:
 
 
 # --- a claim cut off after its commit -------------------------------------------------------
+
 
 def _seed_one_task(url: str, workdir: str) -> dict:
     """The schema, the small test city, and one open task member A (registered there) may claim."""
@@ -459,8 +553,12 @@ def _seed_one_task(url: str, workdir: str) -> dict:
         s = db.session
         world = build_world(s)
         make_registration(s, world.member_a, world.community_a, "residence")
-        data = {"task": make_task(s, world, start=72).id, "member": world.member_a.id,
-                "account": world.accounts["member"].id, "token": world.tokens["member"]}
+        data = {
+            "task": make_task(s, world, start=72).id,
+            "member": world.member_a.id,
+            "account": world.accounts["member"].id,
+            "token": world.tokens["member"],
+        }
         db.session.remove()
         db.engine.dispose()
     return data
@@ -505,11 +603,18 @@ def test_a_claim_cut_off_after_its_commit_by_the_restart_is_never_a_500(cluster,
         # 2. Queue an exclusive lock on claims behind the claim's own, so it is granted the moment
         #    the claim commits, before the claim can read its row back.
         table_pid = table_lock.scalar(text("SELECT pg_backend_pid()"))
-        queued = threading.Thread(target=lambda: table_lock.execute(
-            text("LOCK TABLE claims IN ACCESS EXCLUSIVE MODE")), daemon=True)
+        queued = threading.Thread(
+            target=lambda: table_lock.execute(text("LOCK TABLE claims IN ACCESS EXCLUSIVE MODE")), daemon=True
+        )
         queued.start()
-        wait_for(lambda: watch.scalar(text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :p"),
-                                      {"p": table_pid}) == "Lock", 30, "the table lock to queue")
+        wait_for(
+            lambda: (
+                watch.scalar(text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :p"), {"p": table_pid})
+                == "Lock"
+            ),
+            30,
+            "the table lock to queue",
+        )
         account_lock.rollback()
         queued.join(30)
         assert not queued.is_alive(), "the table lock was never granted"
@@ -520,8 +625,11 @@ def test_a_claim_cut_off_after_its_commit_by_the_restart_is_never_a_500(cluster,
         os.kill(worker, signal.SIGSTOP)
         try:
             table_lock.rollback()
-            wait_for(lambda: backend_state(watch, reading.pid) == "idle in transaction", 30,
-                     "the read-back to finish at the server")
+            wait_for(
+                lambda: backend_state(watch, reading.pid) == "idle in transaction",
+                30,
+                "the read-back to finish at the server",
+            )
             for conn in (watch, account_lock, table_lock):
                 conn.close()
             # No pooled connection may outlive the server they were made to.
@@ -547,12 +655,13 @@ def test_a_claim_cut_off_after_its_commit_by_the_restart_is_never_a_500(cluster,
     assert again.status == 409 and again.json["error"]["code"] == "conflict", (again.status, again.body[:300])
     check = create_engine(url, isolation_level="AUTOCOMMIT")
     with check.connect() as db:
-        rows = db.execute(text("SELECT id, status FROM claims WHERE task_id = :t AND member_id = :m"),
-                          {"t": data["task"], "m": data["member"]}).all()
+        rows = db.execute(
+            text("SELECT id, status FROM claims WHERE task_id = :t AND member_id = :m"),
+            {"t": data["task"], "m": data["member"]},
+        ).all()
         assert [(r.id, r.status) for r in rows] == [(again.json["error"]["claim_id"], "claimed")]
         assert db.scalar(text("SELECT taken FROM tasks WHERE id = :t"), {"t": data["task"]}) == 1
-        assert db.scalar(text("SELECT count(*) FROM notifications WHERE account_id = :a"),
-                         {"a": data["account"]}) == 1
+        assert db.scalar(text("SELECT count(*) FROM notifications WHERE account_id = :a"), {"a": data["account"]}) == 1
     check.dispose()
 
     assert "error" not in outcome, f"no HTTP answer: {outcome['error']!r}"
@@ -561,5 +670,10 @@ def test_a_claim_cut_off_after_its_commit_by_the_restart_is_never_a_500(cluster,
     if response.status == 201:
         assert response.json["id"] == rows[0].id
     else:
-        _assert_unavailable(response.status, response.json, response.headers.get("retry-after"), response.elapsed,
-                            "the claim cut off by the restart")
+        _assert_unavailable(
+            response.status,
+            response.json,
+            response.headers.get("retry-after"),
+            response.elapsed,
+            "the claim cut off by the restart",
+        )

@@ -9,6 +9,7 @@ handler, no clean-up of its own), the lock released, and the database must show 
 of the claim: PostgreSQL rolls back the transaction of a client that vanished. The
 master respawns a worker, and the same claim made again succeeds exactly once.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,14 +28,17 @@ pytestmark = needs_postgres
 
 
 def _counts(conn, task_id: int, account_id: int, member_id: int) -> dict:
-    row = conn.execute(text(
-        "SELECT (SELECT count(*) FROM claims WHERE task_id = :task) AS claims,"
-        "       (SELECT taken FROM tasks WHERE id = :task) AS taken,"
-        "       (SELECT status FROM tasks WHERE id = :task) AS status,"
-        "       (SELECT count(*) FROM notifications WHERE account_id = :account) AS notifications,"
-        "       (SELECT count(*) FROM audit_events) AS audit,"
-        "       (SELECT count(*) FROM ledger_entries WHERE member_id = :member) AS ledger"),
-        {"task": task_id, "account": account_id, "member": member_id}).one()
+    row = conn.execute(
+        text(
+            "SELECT (SELECT count(*) FROM claims WHERE task_id = :task) AS claims,"
+            "       (SELECT taken FROM tasks WHERE id = :task) AS taken,"
+            "       (SELECT status FROM tasks WHERE id = :task) AS status,"
+            "       (SELECT count(*) FROM notifications WHERE account_id = :account) AS notifications,"
+            "       (SELECT count(*) FROM audit_events) AS audit,"
+            "       (SELECT count(*) FROM ledger_entries WHERE member_id = :member) AS ledger"
+        ),
+        {"task": task_id, "account": account_id, "member": member_id},
+    ).one()
     return dict(row._mapping)
 
 
@@ -51,8 +55,14 @@ def test_a_worker_killed_mid_claim_leaves_nothing_partial(database_url, session,
     try:
         with engine.connect() as watch, locker_engine.connect() as locker:
             before = _counts(watch, task_id, account_id, member_id)
-            assert before | {"audit": 0} == {"claims": 0, "taken": 0, "status": "open", "notifications": 0,
-                                             "audit": 0, "ledger": 0}
+            assert before | {"audit": 0} == {
+                "claims": 0,
+                "taken": 0,
+                "status": "open",
+                "notifications": 0,
+                "audit": 0,
+                "ledger": 0,
+            }
 
             locker_pid = locker.scalar(text("SELECT pg_backend_pid()"))
             locker.execute(text("SELECT id FROM accounts WHERE id = :id FOR UPDATE"), {"id": account_id})
@@ -61,16 +71,18 @@ def test_a_worker_killed_mid_claim_leaves_nothing_partial(database_url, session,
 
             def claim():
                 try:
-                    outcome["response"] = call(server.port, "POST", f"/api/v1/tasks/{task_id}/claims", token, {},
-                                               timeout=60)
+                    outcome["response"] = call(
+                        server.port, "POST", f"/api/v1/tasks/{task_id}/claims", token, {}, timeout=60
+                    )
                 except Exception as error:  # the worker dies under this request: a dropped connection
                     outcome["error"] = error
 
             client = threading.Thread(target=claim, daemon=True)
             client.start()
 
-            blocked = wait_for(lambda: waiting_behind(watch, tag, locker_pid), 30,
-                               "the claim to wait on the account row lock")
+            blocked = wait_for(
+                lambda: waiting_behind(watch, tag, locker_pid), 30, "the claim to wait on the account row lock"
+            )
             # Parked where intended: the notification insert, with the slot counter and the claim
             # row already written (uncommitted) by the same transaction.
             assert blocked.query.lstrip().upper().startswith("INSERT INTO NOTIFICATIONS"), blocked.query
@@ -85,8 +97,9 @@ def test_a_worker_killed_mid_claim_leaves_nothing_partial(database_url, session,
 
             # Only now may the orphaned transaction run on; with its client gone it can never commit.
             locker.rollback()
-            wait_for(lambda: backend_state(watch, blocked.pid) is None, 30,
-                     "PostgreSQL to end the killed worker's backend")
+            wait_for(
+                lambda: backend_state(watch, blocked.pid) is None, 30, "PostgreSQL to end the killed worker's backend"
+            )
 
             after_kill = _counts(watch, task_id, account_id, member_id)
             assert after_kill == before, "the killed claim left something behind"
@@ -103,11 +116,21 @@ def test_a_worker_killed_mid_claim_leaves_nothing_partial(database_url, session,
             assert again.json["error"]["claim_id"] == first.json["id"]
 
             assert _counts(watch, task_id, account_id, member_id) == before | {
-                "claims": 1, "taken": 1, "notifications": 1}
-            assert watch.scalar(text("SELECT id FROM claims WHERE task_id = :t AND member_id = :m"
-                                     " AND status = 'claimed'"), {"t": task_id, "m": member_id}) == first.json["id"]
-            assert watch.scalar(text("SELECT kind FROM notifications WHERE account_id = :a"),
-                                {"a": account_id}) == "claim.confirmed"
+                "claims": 1,
+                "taken": 1,
+                "notifications": 1,
+            }
+            assert (
+                watch.scalar(
+                    text("SELECT id FROM claims WHERE task_id = :t AND member_id = :m AND status = 'claimed'"),
+                    {"t": task_id, "m": member_id},
+                )
+                == first.json["id"]
+            )
+            assert (
+                watch.scalar(text("SELECT kind FROM notifications WHERE account_id = :a"), {"a": account_id})
+                == "claim.confirmed"
+            )
     finally:
         locker_engine.dispose()
         engine.dispose()

@@ -16,8 +16,14 @@ def ledger(session, world):
     members = [make_member(session, f"成员{i}", building=a if i % 2 else b, unit=world.unit) for i in range(6)]
     for month in (9, 10, 11):
         for i, member in enumerate(members):
-            make_entry(session, member, ca if i % 2 else cb, 1 + i + month % 3, at(2026, month, 3 + i, 10),
-                       side=("residence", "unit", "other")[i % 3])
+            make_entry(
+                session,
+                member,
+                ca if i % 2 else cb,
+                1 + i + month % 3,
+                at(2026, month, 3 + i, 10),
+                side=("residence", "unit", "other")[i % 3],
+            )
     settle(session)
     return members
 

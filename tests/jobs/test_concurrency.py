@@ -3,6 +3,7 @@
 Real threads against the test database (SQLite: the lock row; PostgreSQL: advisory
 locks), and real processes against PostgreSQL.
 """
+
 import json
 import os
 import subprocess
@@ -46,8 +47,9 @@ def _in_threads(work):
 
 
 def _assert_published_once(session):
-    keys = session.execute(select(RankingSnapshot.scope_kind, RankingSnapshot.scope_id, RankingSnapshot.period_start,
-                                  RankingSnapshot.side)).all()
+    keys = session.execute(
+        select(RankingSnapshot.scope_kind, RankingSnapshot.scope_id, RankingSnapshot.period_start, RankingSnapshot.side)
+    ).all()
     assert len(keys) == len(set(keys)) == DUE
     ranked = session.scalar(select(func.sum(RankingSnapshot.ranked_count)))
     assert session.scalar(select(func.count()).select_from(SnapshotRow)) == ranked
@@ -92,11 +94,22 @@ print(json.dumps(cli.run_in_app(app, "rankings_month", at(2026, 11, 1, 1))), flu
 
 def test_two_scheduler_processes_on_postgresql_publish_each_snapshot_once(database_url, session, ledger, is_postgres):
     if not is_postgres:
-        pytest.skip("two scheduler processes need a server database: set TEST_DATABASE_URL to run this against "
-                    "PostgreSQL (on SQLite the lock row is shown with threads above)")
+        pytest.skip(
+            "two scheduler processes need a server database: set TEST_DATABASE_URL to run this against "
+            "PostgreSQL (on SQLite the lock row is shown with threads above)"
+        )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    children = [subprocess.Popen([sys.executable, "-c", CHILD, database_url], cwd=root, stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, database_url],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     try:
         for child in children:
             assert child.stdout.readline().strip() == "ready", child.stderr.read()

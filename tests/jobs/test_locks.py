@@ -1,4 +1,5 @@
 """Job locks: the SQLite lock row (forced on PostgreSQL too) and the PostgreSQL advisory lock."""
+
 from datetime import timedelta
 
 import pytest
@@ -22,10 +23,10 @@ def test_the_lock_row_is_taken_once_expires_and_is_renewed(ctx):
     second = Lock(db.engine, "rankings", "host:2", minutes=10, clock=clock, advisory=False)
     assert first.acquire() and not second.acquire()
     clock.moment += timedelta(minutes=9)
-    first.keepalive()                          # due (more than a third of the time gone): extended to 1:19
-    clock.moment += timedelta(minutes=9)       # 1:18, past the first expiry
+    first.keepalive()  # due (more than a third of the time gone): extended to 1:19
+    clock.moment += timedelta(minutes=9)  # 1:18, past the first expiry
     assert not second.acquire()
-    clock.moment += timedelta(minutes=2)       # 1:20: the holder stopped renewing (say it was killed)
+    clock.moment += timedelta(minutes=2)  # 1:20: the holder stopped renewing (say it was killed)
     assert second.acquire()
     with pytest.raises(LockLost):
         first.keepalive()

@@ -1,4 +1,5 @@
 """The job registry and the scheduler built from it; web workers never build one."""
+
 import pytest
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -15,16 +16,25 @@ def test_every_job_is_declared_once_with_a_dotted_target():
         assert job.trigger in ("cron", "interval") and job.target.count(".") >= 2
         assert set(job.passes) <= {"session", "now", "tz", "keepalive"}
     assert {j.id for j in JOBS if j.lock_name == PUBLICATIONS} == {
-        "rankings_week", "rankings_month", "rankings_quarter", "rankings_year", "red_black_lists", "publication_sweep"}
+        "rankings_week",
+        "rankings_month",
+        "rankings_quarter",
+        "rankings_year",
+        "red_black_lists",
+        "publication_sweep",
+    }
 
 
-@pytest.mark.parametrize("job_id, now, expected", [
-    ("rankings_month", at(2026, 11, 22, 9), at(2026, 12, 1, 1)),
-    ("rankings_week", at(2026, 11, 22, 9), at(2026, 11, 23, 1)),          # a Sunday: next Monday
-    ("rankings_quarter", at(2026, 11, 22, 9), at(2027, 1, 1, 1)),
-    ("rankings_year", at(2026, 11, 22, 9), at(2027, 1, 1, 1)),
-    ("rankings_month", at(2026, 12, 1, 0, 59), at(2026, 12, 1, 1)),
-])
+@pytest.mark.parametrize(
+    "job_id, now, expected",
+    [
+        ("rankings_month", at(2026, 11, 22, 9), at(2026, 12, 1, 1)),
+        ("rankings_week", at(2026, 11, 22, 9), at(2026, 11, 23, 1)),  # a Sunday: next Monday
+        ("rankings_quarter", at(2026, 11, 22, 9), at(2027, 1, 1, 1)),
+        ("rankings_year", at(2026, 11, 22, 9), at(2027, 1, 1, 1)),
+        ("rankings_month", at(2026, 12, 1, 0, 59), at(2026, 12, 1, 1)),
+    ],
+)
 def test_publications_fire_just_after_each_period_ends(job_id, now, expected):
     assert next_run(BY_ID[job_id], now, TZ) == expected
 

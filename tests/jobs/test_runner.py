@@ -1,4 +1,5 @@
 """Running a job: every run recorded, failures explained, locks honoured, targets idempotent."""
+
 from sqlalchemy import func, select
 
 from service.database import db
@@ -27,8 +28,10 @@ def test_a_missing_target_fails_with_a_clear_message(session, world, monkeypatch
     monkeypatch.setitem(registry.BY_ID, job.id, job)
     run = runner.run_job(session, job.id, now=at(2026, 11, 1), tz=TZ)
     assert run.outcome == "failed"
-    assert run.error == ("job target missing: service.needs.service.escalate_overdue_v2 "
-                         "(service.needs.service has no function escalate_overdue_v2 yet)")
+    assert run.error == (
+        "job target missing: service.needs.service.escalate_overdue_v2 "
+        "(service.needs.service has no function escalate_overdue_v2 yet)"
+    )
 
 
 def test_an_error_rolls_back_the_run_and_is_recorded(session, world, monkeypatch):
@@ -46,8 +49,9 @@ def test_a_held_lock_skips_the_run(session, world):
     holder = Lock(db.engine, registry.PUBLICATIONS, "elsewhere:1", clock=lambda: at(2026, 11, 1, 1))
     assert holder.acquire()
     try:
-        run = runner.run_job(session, "rankings_month", now=at(2026, 11, 1, 1), tz=TZ,
-                             clock=lambda: at(2026, 11, 1, 1, 1))
+        run = runner.run_job(
+            session, "rankings_month", now=at(2026, 11, 1, 1), tz=TZ, clock=lambda: at(2026, 11, 1, 1, 1)
+        )
         assert run.outcome == "skipped" and "publications" in run.error
         assert session.scalar(select(func.count()).select_from(RankingSnapshot)) == 0
     finally:
@@ -63,10 +67,22 @@ def test_the_ledger_check_passes_on_a_sound_ledger_and_names_what_is_wrong(sessi
     # Damage the ledger the append-only triggers cannot stop: reversals of a reversal, with a wrong amount.
     bad = make_entry(session, ledger[0], world.community_a, 3, at(2026, 11, 21), kind="reversal")
     settle(session)
-    session.execute(LedgerEntry.__table__.insert().values(
-        member_id=ledger[0].id, amount=7, side="residence", kind="reversal", community_id=world.community_a.id,
-        category=None, source_type="test", explanation="bad", occurred_at=at(2026, 11, 21),
-        booked_at=at(2026, 11, 21), idempotency_key="test:bad-reversal", reverses_id=reversal.id))
+    session.execute(
+        LedgerEntry.__table__.insert().values(
+            member_id=ledger[0].id,
+            amount=7,
+            side="residence",
+            kind="reversal",
+            community_id=world.community_a.id,
+            category=None,
+            source_type="test",
+            explanation="bad",
+            occurred_at=at(2026, 11, 21),
+            booked_at=at(2026, 11, 21),
+            idempotency_key="test:bad-reversal",
+            reverses_id=reversal.id,
+        )
+    )
     session.commit()
     run = runner.run_job(session, "ledger_check", now=at(2026, 11, 30), tz=TZ)
     assert run.outcome == "failed"
@@ -75,10 +91,20 @@ def test_the_ledger_check_passes_on_a_sound_ledger_and_names_what_is_wrong(sessi
 
 
 def test_interrupted_runs_of_dead_processes_are_closed(session, world):
-    session.add(JobRun(job="rankings_month", as_of=at(2026, 11, 1, 1), outcome="running",
-                       owner=f"{runner.socket.gethostname()}:999999999", details={}))
-    session.add(JobRun(job="rankings_month", as_of=at(2026, 11, 1, 1), outcome="running",
-                       owner=runner.process_owner(), details={}))
+    session.add(
+        JobRun(
+            job="rankings_month",
+            as_of=at(2026, 11, 1, 1),
+            outcome="running",
+            owner=f"{runner.socket.gethostname()}:999999999",
+            details={},
+        )
+    )
+    session.add(
+        JobRun(
+            job="rankings_month", as_of=at(2026, 11, 1, 1), outcome="running", owner=runner.process_owner(), details={}
+        )
+    )
     session.commit()
     assert runner.mark_interrupted(session) == 1
     outcomes = sorted(r.outcome for r in session.scalars(select(JobRun)))

@@ -1,4 +1,5 @@
 """The jobs' own targets: claim reminders (once per claim), invitation expiry, the CLI and the runs page."""
+
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -16,8 +17,17 @@ NOW = at(2026, 11, 20, 9)
 
 
 def _task(session, world, starts, status="open", title="楼道清理"):
-    task = Task(title=title, community_id=world.community_a.id, place_id=world.community_a.id, category="environment",
-                starts_at=starts, ends_at=starts + timedelta(hours=2), slots=5, taken=1, status=status)
+    task = Task(
+        title=title,
+        community_id=world.community_a.id,
+        place_id=world.community_a.id,
+        category="environment",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        slots=5,
+        taken=1,
+        status=status,
+    )
     session.add(task)
     session.flush()
     return task
@@ -28,16 +38,21 @@ def test_members_are_reminded_once_of_claims_starting_within_a_day(session, worl
     soon = _task(session, world, NOW + timedelta(hours=10), title="敬老院探访")
     later = _task(session, world, NOW + timedelta(hours=30))
     cancelled = _task(session, world, NOW + timedelta(hours=5), status="cancelled")
-    session.add_all([Claim(task_id=soon.id, member_id=world.member_a.id, status="claimed"),
-                     Claim(task_id=soon.id, member_id=world.member_b.id, status="waiting"),
-                     Claim(task_id=later.id, member_id=world.member_a.id, status="claimed"),
-                     Claim(task_id=cancelled.id, member_id=world.member_b.id, status="claimed")])
+    session.add_all(
+        [
+            Claim(task_id=soon.id, member_id=world.member_a.id, status="claimed"),
+            Claim(task_id=soon.id, member_id=world.member_b.id, status="waiting"),
+            Claim(task_id=later.id, member_id=world.member_a.id, status="claimed"),
+            Claim(task_id=cancelled.id, member_id=world.member_b.id, status="claimed"),
+        ]
+    )
     settle(session)
     run = runner.run_job(session, "claim_reminders", now=NOW, tz=TZ)
     assert (run.outcome, run.items) == ("ok", 1)
     notes = session.scalars(select(Notification)).all()
     assert [(n.account_id, n.title) for n in notes] == [
-        (world.accounts["member"].id, "任务提醒：敬老院探访 将于 11-20 19:00 开始")]
+        (world.accounts["member"].id, "任务提醒：敬老院探访 将于 11-20 19:00 开始")
+    ]
     assert runner.run_job(session, "claim_reminders", now=NOW + timedelta(minutes=30), tz=TZ).items == 0
     # A day later the other claim is due: reminded then, and the first never again.
     assert runner.run_job(session, "claim_reminders", now=NOW + timedelta(hours=7), tz=TZ).items == 1
@@ -48,11 +63,17 @@ def test_members_are_reminded_once_of_claims_starting_within_a_day(session, worl
 def test_unanswered_invitations_expire(session, world):
     task = _task(session, world, NOW + timedelta(days=2))
     other = make_member(session, "王五", building=world.building_a)
-    session.add_all([
-        Invitation(task_id=task.id, member_id=world.member_a.id, status="pending", expires_at=NOW - timedelta(minutes=1)),
-        Invitation(task_id=task.id, member_id=world.member_b.id, status="pending", expires_at=NOW + timedelta(hours=1)),
-        Invitation(task_id=task.id, member_id=other.id, status="declined", expires_at=NOW - timedelta(hours=1)),
-    ])
+    session.add_all(
+        [
+            Invitation(
+                task_id=task.id, member_id=world.member_a.id, status="pending", expires_at=NOW - timedelta(minutes=1)
+            ),
+            Invitation(
+                task_id=task.id, member_id=world.member_b.id, status="pending", expires_at=NOW + timedelta(hours=1)
+            ),
+            Invitation(task_id=task.id, member_id=other.id, status="declined", expires_at=NOW - timedelta(hours=1)),
+        ]
+    )
     settle(session)
     run = runner.run_job(session, "invitations_expire", now=NOW, tz=TZ)
     assert (run.outcome, run.items) == ("ok", 1)
@@ -88,8 +109,14 @@ def test_scheduler_run_catches_up_then_starts_the_timetable(app, session, ledger
 
 def test_staff_see_the_timetable_last_runs_and_failures(client, session, world):
     runner.run_job(session, "invitations_expire", now=NOW, tz=TZ)
-    failed = JobRun(job="needs_escalate", as_of=NOW, outcome="failed", owner="host:1", details={},
-                    error="job target missing: service.needs.service.escalate_overdue")
+    failed = JobRun(
+        job="needs_escalate",
+        as_of=NOW,
+        outcome="failed",
+        owner="host:1",
+        details={},
+        error="job target missing: service.needs.service.escalate_overdue",
+    )
     session.add(failed)
     session.commit()
     session.close()
@@ -107,10 +134,20 @@ def test_the_needs_jobs_run_the_needs_package_through_the_registry(session, worl
     from service.needs.models import Need
     from tests.factories import make_need
 
-    resolved = make_need(session, world.community_a, status="resolved", created_at=NOW - timedelta(days=10),
-                         resolved_at=NOW - timedelta(days=8))
-    overdue = make_need(session, world.community_a, status="accepted", created_at=NOW - timedelta(days=3),
-                        due_at=NOW - timedelta(hours=1))
+    resolved = make_need(
+        session,
+        world.community_a,
+        status="resolved",
+        created_at=NOW - timedelta(days=10),
+        resolved_at=NOW - timedelta(days=8),
+    )
+    overdue = make_need(
+        session,
+        world.community_a,
+        status="accepted",
+        created_at=NOW - timedelta(days=3),
+        due_at=NOW - timedelta(hours=1),
+    )
     settle(session)
     closing = runner.run_job(session, "needs_auto_close", now=NOW, tz=TZ)
     assert (closing.outcome, closing.items) == ("ok", 1), closing.error

@@ -1,7 +1,8 @@
 """A community with a few members around one plumbing task: who is near, skilled, free, registered."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from types import SimpleNamespace
 
 import pytest
@@ -13,16 +14,17 @@ from tests.tasks.conftest import loop, make_task  # noqa: F401  (fixture, helper
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def free_all_week(session, member) -> None:
-    session.add_all([AvailabilityWindow(member_id=member.id, weekday=d, start_minute=0, end_minute=1440)
-                     for d in range(7)])
+    session.add_all(
+        [AvailabilityWindow(member_id=member.id, weekday=d, start_minute=0, end_minute=1440) for d in range(7)]
+    )
 
 
 @pytest.fixture
-def crew(session, loop):  # noqa: F811
+def crew(session, loop):
     """member_a (张三) and 王五 live in building A, fix pipes and are free: the best pair.
     周九 fixes pipes too but lives nowhere known (unit side). The rest each fail one filter."""
     w = loop
@@ -38,9 +40,9 @@ def crew(session, loop):  # noqa: F811
     free_all_week(session, w.member_a)
     wang = member("王五", w.building_a, ["plumbing"])
     zhou = member("周九", None, ["plumbing"], side="unit")
-    zhao = member("赵六", w.building_a)                                # lacks the skill
-    qian = member("钱七", w.building_a, ["plumbing"], free=False)      # never free
-    sun = member("孙八", w.building_a, ["plumbing"], register=False)   # lives here, not registered
+    zhao = member("赵六", w.building_a)  # lacks the skill
+    qian = member("钱七", w.building_a, ["plumbing"], free=False)  # never free
+    sun = member("孙八", w.building_a, ["plumbing"], register=False)  # lives here, not registered
     settle(session)
     add_login(session, w, "wang", member=wang)
     add_login(session, w, "zhou", member=zhou)

@@ -1,5 +1,7 @@
 """Candidates, why-not and recommendations through the API: filters, reasons in words, scope."""
+
 from .conftest import plumbing_task
+from datetime import UTC
 
 
 def test_candidates_are_ranked_with_reasons_and_filtered(session, crew, api):
@@ -37,8 +39,11 @@ def test_why_not_names_the_first_filter_that_excludes(session, crew, api):
         assert r.status_code == 200, r.json
         return r.json
 
-    assert why(crew.zhao)["excluded"] == {"code": "missing_skills", "zh": "缺少任务要求的技能：水电维修",
-                                          "en": "lacks a required skill: plumbing"}
+    assert why(crew.zhao)["excluded"] == {
+        "code": "missing_skills",
+        "zh": "缺少任务要求的技能：水电维修",
+        "en": "lacks a required skill: plumbing",
+    }
     assert why(crew.qian)["excluded"]["code"] == "unavailable"
     assert "0%" in why(crew.qian)["excluded"]["zh"]
     assert why(crew.sun)["excluded"]["code"] == "not_registered"
@@ -64,8 +69,12 @@ def test_outside_the_scope_answers_404(session, crew, api):
         assert client.post(f"/api/v1/tasks/{task.id}/invitations", json={"member_id": crew.wang.id}).status_code == 404
     assert api.as_(None).get(f"/api/v1/tasks/{task.id}/candidates").status_code == 401
     # A member the staff cannot see is a 404 too (member B lives and registers elsewhere).
-    assert api.as_("community_admin").get(
-        f"/api/v1/tasks/{task.id}/candidates/{crew.world.member_b.id}/why-not").status_code == 404
+    assert (
+        api.as_("community_admin")
+        .get(f"/api/v1/tasks/{task.id}/candidates/{crew.world.member_b.id}/why-not")
+        .status_code
+        == 404
+    )
     # The street above sees it.
     assert api.as_("street_admin").get(f"/api/v1/tasks/{task.id}/candidates").status_code == 200
 
@@ -80,8 +89,9 @@ def test_grid_workers_read_but_do_not_invite(session, crew, api):
 def test_recommended_tasks_for_a_member(session, crew, api):
     fits = plumbing_task(session, crew, title="修水管")
     plumbing_task(session, crew, title="护理", skills=("nursing",))  # lacks the skill: not recommended
-    other = plumbing_task(session, crew, title="银湖修水管", community=crew.world.community_b,
-                          place_id=crew.world.community_b.id)  # not registered there
+    other = plumbing_task(
+        session, crew, title="银湖修水管", community=crew.world.community_b, place_id=crew.world.community_b.id
+    )  # not registered there
     r = api.as_("member").get(f"/api/v1/members/{crew.a.id}/recommended-tasks")
     assert r.status_code == 200, r.json
     items = r.json["items"]
@@ -105,10 +115,10 @@ def test_the_task_hall_shows_recommendations_first(session, crew, client):
 
 
 def test_dispatch_preview_then_send_through_the_api(session, crew, api):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     plumbing_task(session, crew, start=30, slots=2, title="修水管")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     body = {"area_id": crew.world.community_a.id, "from": now.isoformat(), "to": (now + timedelta(days=7)).isoformat()}
     staff = api.as_("community_admin")
     preview = staff.post("/api/v1/dispatch/preview", json=body)

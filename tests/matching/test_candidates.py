@@ -1,4 +1,5 @@
 """The candidate graph against brute force: every pair checked and scored one by one."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -69,8 +70,13 @@ def test_capped_graph_keeps_each_tasks_best(city, base, per_slot, slack):
 
 
 @settings(max_examples=60, derandomize=True, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(20, 120), st.integers(1, 3), st.sampled_from([0, 4]),
-       st.sampled_from([1, 3, 2048]))
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(20, 120),
+    st.integers(1, 3),
+    st.sampled_from([0, 4]),
+    st.sampled_from([1, 3, 2048]),
+)
 def test_capped_graph_in_a_crowd(seed, n_members, k, slack, far_first):
     """Dozens of near-tied candidates per task, with every lift and every trap for the bound."""
     p = crowded_city(np.random.default_rng(seed), n_members, 6)
@@ -87,8 +93,9 @@ def test_capped_graph_in_a_crowd(seed, n_members, k, slack, far_first):
 
 def test_off_grid_window_inside_the_task_is_found():
     # Free 9:16-9:47: 31 of the 60 minutes, though no whole quarter hour before 9:30.
-    p = problem([member(1, availability=[(5, 556, 587)]), member(2, availability=[(5, 558, 587)])],
-                [task(1, start=9, hours=1)])
+    p = problem(
+        [member(1, availability=[(5, 556, 587)]), member(2, availability=[(5, 558, 587)])], [task(1, start=9, hours=1)]
+    )
     g = build_candidates(p)
     assert g.member.tolist() == [0]
     assert g.values[0, 2] == pytest.approx(31 / 60)
@@ -121,13 +128,15 @@ def test_top_suggestions_for_every_task():
     g = build_candidates(p, limits=UNLIMITED)
     ptr, rows = top_suggestions(g, 3)
     for tt in range(p.T):
-        assert rows[ptr[tt]:ptr[tt + 1]].tolist() == list(g.rows_of(tt))[:3]
+        assert rows[ptr[tt] : ptr[tt + 1]].tolist() == list(g.rows_of(tt))[:3]
     assert len(rows) == sum(min(3, len(g.rows_of(tt))) for tt in range(p.T))
 
 
 def test_suggest_explains_each_member():
-    p = problem([member(1, 200, skills=["repair"]), member(2, 210), member(3, 300, residence=11)],
-                [task(1, 200, required=[], preferred=["repair"])])
+    p = problem(
+        [member(1, 200, skills=["repair"]), member(2, 210), member(3, 300, residence=11)],
+        [task(1, 200, required=[], preferred=["repair"])],
+    )
     g = build_candidates(p)
     out = suggest(p, g, 0)
     assert [s.member_id for s in out] == [1, 2]

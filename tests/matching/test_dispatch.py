@@ -1,4 +1,5 @@
 """Dispatch: optimal against brute force, never breaking a cap or an overlap, explained."""
+
 from itertools import combinations
 
 import numpy as np
@@ -21,11 +22,19 @@ def graph_from(p, pairs, scores) -> CandidateGraph:
     s = np.array(scores, dtype=np.float64).reshape(-1)
     order = np.lexsort((m, -s, t))
     m, t, s = m[order], t[order], s[order]
-    return CandidateGraph(m, t, s, np.zeros((len(m), 7), np.float32), np.zeros(len(m), np.int8),
-                          np.searchsorted(t, np.arange(p.T + 1)).astype(np.int64), np.full(p.T, 99))
+    return CandidateGraph(
+        m,
+        t,
+        s,
+        np.zeros((len(m), 7), np.float32),
+        np.zeros(len(m), np.int8),
+        np.searchsorted(t, np.arange(p.T + 1)).astype(np.int64),
+        np.full(p.T, 99),
+    )
 
 
 # -- the rules, restated independently -------------------------------------------------
+
 
 def day(minute):
     return minute // DAY
@@ -42,8 +51,10 @@ def overlap(a, b):
 def loads(p, m):
     s, e = p.members.claim_ptr[m], p.members.claim_ptr[m + 1]
     starts = p.members.claim_start[s:e].tolist()
-    return ({d: sum(day(x) == d for x in starts) for d in map(day, starts)},
-            {w: sum(week(x) == w for x in starts) for w in map(week, starts)})
+    return (
+        {d: sum(day(x) == d for x in starts) for d in map(day, starts)},
+        {w: sum(week(x) == w for x in starts) for w in map(week, starts)},
+    )
 
 
 def groups(items, linked):
@@ -54,6 +65,7 @@ def groups(items, linked):
         while parent[i] != i:
             i = parent[i]
         return i
+
     for i, j in combinations(range(len(items)), 2):
         if linked(items[i], items[j]):
             parent[find(i)] = find(j)
@@ -75,20 +87,34 @@ def member_options(p, m, tasks, gains, unit):
 
     def days_of(c):
         return [day(win[i][0]) for i in comps[c]]
-    dbuckets = groups(list(range(len(comps))),
-                      lambda a, b: min(days_of(a)) <= max(days_of(b)) and min(days_of(b)) <= max(days_of(a)))
+
+    dbuckets = groups(
+        list(range(len(comps))), lambda a, b: min(days_of(a)) <= max(days_of(b)) and min(days_of(b)) <= max(days_of(a))
+    )
     dbucket_of = {c: k for k, cs in enumerate(dbuckets) for c in cs}
 
     def weeks_of(k):
         return [week(win[i][0]) for c in dbuckets[k] for i in comps[c]]
-    wbuckets = groups(list(range(len(dbuckets))),
-                      lambda a, b: min(weeks_of(a)) <= max(weeks_of(b)) and min(weeks_of(b)) <= max(weeks_of(a)))
+
+    wbuckets = groups(
+        list(range(len(dbuckets))),
+        lambda a, b: min(weeks_of(a)) <= max(weeks_of(b)) and min(weeks_of(b)) <= max(weeks_of(a)),
+    )
     wbucket_of = {k: w for w, ks in enumerate(wbuckets) for k in ks}
     day_load, week_load = loads(p, m)
-    dcap = [min(int(p.members.daily_cap[m]) - day_load.get(day(win[i][0]), 0)
-                for c in cs for i in comps[c]) for cs in dbuckets]
-    wcap = [min(int(p.members.weekly_cap[m]) - week_load.get(week(win[i][0]), 0)
-                for k in ks for c in dbuckets[k] for i in comps[c]) for ks in wbuckets]
+    dcap = [
+        min(int(p.members.daily_cap[m]) - day_load.get(day(win[i][0]), 0) for c in cs for i in comps[c])
+        for cs in dbuckets
+    ]
+    wcap = [
+        min(
+            int(p.members.weekly_cap[m]) - week_load.get(week(win[i][0]), 0)
+            for k in ks
+            for c in dbuckets[k]
+            for i in comps[c]
+        )
+        for ks in wbuckets
+    ]
     options = []
     for r in range(len(tasks) + 1):
         for chosen in combinations(range(len(tasks)), r):
@@ -150,20 +176,33 @@ def assert_respects_rules(p, g, result):
 
 # -- small random instances ----------------------------------------------------------------
 
+
 @st.composite
 def instances(draw):
     """≤5 members × ≤4 tasks, biased towards contention: caps mostly 1–2, most pairs present."""
     n_m, n_t = draw(st.integers(2, 5)), draw(st.integers(2, 4))
     # Days 5..8 cross a week boundary (Sunday is day 6); 23:00 starts cross midnight.
-    tasks = [task(100 + j, day=draw(st.integers(5, 8)),
-                  start=draw(st.sampled_from([8, 9, 10, 10.5, 11, 11.5, 12, 22, 23])),
-                  hours=draw(st.sampled_from([1, 1.5, 2, 3, 4])), slots=draw(st.sampled_from([0, 1, 1, 2, 3])))
-             for j in range(n_t)]
+    tasks = [
+        task(
+            100 + j,
+            day=draw(st.integers(5, 8)),
+            start=draw(st.sampled_from([8, 9, 10, 10.5, 11, 11.5, 12, 22, 23])),
+            hours=draw(st.sampled_from([1, 1.5, 2, 3, 4])),
+            slots=draw(st.sampled_from([0, 1, 1, 2, 3])),
+        )
+        for j in range(n_t)
+    ]
     members = []
     for i in range(n_m):
         claims = [(at(d, 3), at(d, 4)) for d in draw(st.lists(st.integers(4, 8), max_size=2))]
-        members.append(member(i + 1, daily_cap=draw(st.sampled_from([0, 1, 1, 2, 2])),
-                              weekly_cap=draw(st.sampled_from([0, 1, 2, 2, 3])), claims=claims))
+        members.append(
+            member(
+                i + 1,
+                daily_cap=draw(st.sampled_from([0, 1, 1, 2, 2])),
+                weekly_cap=draw(st.sampled_from([0, 1, 2, 2, 3])),
+                claims=claims,
+            )
+        )
     p = problem(members, tasks)
     pairs = [(i, j) for i in range(n_m) for j in range(n_t) if draw(st.sampled_from([True, True, False]))]
     scores = [draw(st.integers(0, 40)) / 4 for _ in pairs]  # coarse: ties happen
@@ -210,6 +249,7 @@ def test_real_candidate_graphs_never_break_rules(seed):
 
 # -- the documented choices, one by one -----------------------------------------------------
 
+
 def single_member(tasks, scores=None, **kw):
     p = problem([member(1, **kw)], tasks)
     return p, graph_from(p, [(0, j) for j in range(len(tasks))], scores or [5.0] * len(tasks))
@@ -226,8 +266,12 @@ def test_overlap_chain_allows_one_task():
 
 def test_nested_windows_chain_through_the_long_one():
     # A 9-13 contains B 10-11; C 12-14 overlaps A but not B: all one component.
-    p, g = single_member([task(1, start=9, hours=4), task(2, start=10, hours=1), task(3, start=12, hours=2)],
-                         scores=[1, 5, 5], daily_cap=3, weekly_cap=3)
+    p, g = single_member(
+        [task(1, start=9, hours=4), task(2, start=10, hours=1), task(3, start=12, hours=2)],
+        scores=[1, 5, 5],
+        daily_cap=3,
+        weekly_cap=3,
+    )
     r = dispatch(p, g)
     assert r.filled == 1 and r.task.tolist() in ([1], [2])
 
@@ -298,15 +342,18 @@ def test_fill_first_fills_even_at_a_cost():
 
 
 def test_unfilled_slots_say_why():
-    p = problem([member(1), member(2, residence=11)], [task(1, start=9, slots=2), task(2, start=10, slots=1),
-                                                        task(3, start=15, slots=1)])
+    p = problem(
+        [member(1), member(2, residence=11)],
+        [task(1, start=9, slots=2), task(2, start=10, slots=1), task(3, start=15, slots=1)],
+    )
     g = graph_from(p, [(0, 0), (0, 1)], [9.0, 5.0])  # member 1 fits both, but they overlap
     r = dispatch(p, g)
     assert r.task.tolist() == [0]
     rows = {u["task_id"]: u for u in r.unfilled(p)}
     assert [(x["code"], x["slots"]) for x in rows[1]["reasons"]] == [("no_eligible", 1)]
     assert [(x["code"], x["slots"], x["zh"]) for x in rows[2]["reasons"]] == [
-        ("used_elsewhere", 1, "人选已派往其他任务或已达上限")]
+        ("used_elsewhere", 1, "人选已派往其他任务或已达上限")
+    ]
     assert [(x["code"], x["en"]) for x in rows[3]["reasons"]] == [("no_eligible", "no eligible candidate left")]
     assert (r.filled, r.slots) == (1, 4)
 
@@ -316,6 +363,7 @@ def test_falls_back_to_greedy_when_the_solver_fails(monkeypatch):
 
     def broken(*args, **kwargs):
         raise RuntimeError("solver unavailable")
+
     monkeypatch.setattr(assignment, "exact", broken)
     r = dispatch(p, g)
     assert (r.solver, r.filled) == ("greedy", 1)

@@ -1,10 +1,19 @@
 """Each hard filter excludes with its own reason, and the first failing filter is the one reported."""
+
 import numpy as np
 import pytest
 
 from service.matching import why_not
-from service.matching.eligibility import (ELIGIBLE, INVITE_ONLY, MISSING_SKILLS, NOT_REGISTERED, TIME_CONFLICT,
-                                          UNAVAILABLE, WEEKLY_CAP, exclusion_codes)
+from service.matching.eligibility import (
+    ELIGIBLE,
+    INVITE_ONLY,
+    MISSING_SKILLS,
+    NOT_REGISTERED,
+    TIME_CONFLICT,
+    UNAVAILABLE,
+    WEEKLY_CAP,
+    exclusion_codes,
+)
 
 from .factory import at, member, problem, task
 
@@ -80,8 +89,14 @@ def test_exactly_half_the_window_is_enough():
 def test_availability_across_midnight_and_week_end():
     # Sunday 23:00 -> Monday 01:00; free Sunday 23:00-24:00 only: exactly half.
     sunday_night = [(6, 23 * 60, 24 * 60)]
-    p = problem([member(1, availability=sunday_night), member(2, availability=[(6, 23 * 60 + 30, 24 * 60)]),
-                 member(3, availability=sunday_night + [(0, 0, 60)])], [task(1, day=6, start=23, hours=2)])
+    p = problem(
+        [
+            member(1, availability=sunday_night),
+            member(2, availability=[(6, 23 * 60 + 30, 24 * 60)]),
+            member(3, availability=sunday_night + [(0, 0, 60)]),
+        ],
+        [task(1, day=6, start=23, hours=2)],
+    )
     assert why_not(p, 0, 0) is None
     assert code(p, 1) == "unavailable"
     assert why_not(p, 2, 0) is None
@@ -89,15 +104,18 @@ def test_availability_across_midnight_and_week_end():
 
 def test_unaligned_windows_take_the_exact_slow_path():
     # Windows off the quarter-hour grid: 9:07-10:07 covers 53 minutes of a 9:00-10:00 task, 9:31-10:07 only 29.
-    p = problem([member(1, availability=[(5, 547, 607)]), member(2, availability=[(5, 571, 607)])],
-                [task(1, start=9, hours=1)])
+    p = problem(
+        [member(1, availability=[(5, 547, 607)]), member(2, availability=[(5, 571, 607)])], [task(1, start=9, hours=1)]
+    )
     assert why_not(p, 0, 0) is None
     assert code(p, 1) == "unavailable"
 
 
 def test_overlapping_claim_conflicts_but_back_to_back_does_not():
-    p = problem([member(1, claims=[(at(5, 11), at(5, 13))]), member(2, claims=[(at(5, 10), at(5, 12))])],
-                [task(1, start=9, hours=2)])
+    p = problem(
+        [member(1, claims=[(at(5, 11), at(5, 13))]), member(2, claims=[(at(5, 10), at(5, 12))])],
+        [task(1, start=9, hours=2)],
+    )
     assert why_not(p, 0, 0) is None  # claim starts when the task ends
     r = why_not(p, 1, 0)
     assert (r.code, r.key, r.zh) == (TIME_CONFLICT, "time_conflict", "已认领时间重叠的任务")
@@ -106,23 +124,35 @@ def test_overlapping_claim_conflicts_but_back_to_back_does_not():
 def test_weekly_cap_counts_the_whole_calendar_week():
     # Two claims on Monday and Tuesday of the task's week; cap 2 -> a Saturday task is barred.
     claims = [(at(0, 9), at(0, 10)), (at(1, 9), at(1, 10))]
-    p = problem([member(1, claims=claims, weekly_cap=2), member(2, claims=claims, weekly_cap=3),
-                 member(3, claims=[(at(-1, 9), at(-1, 10))] * 2, weekly_cap=2)], [task(1)])
+    p = problem(
+        [
+            member(1, claims=claims, weekly_cap=2),
+            member(2, claims=claims, weekly_cap=3),
+            member(3, claims=[(at(-1, 9), at(-1, 10))] * 2, weekly_cap=2),
+        ],
+        [task(1)],
+    )
     r = why_not(p, 0, 0)
     assert (r.code, r.key, r.detail_zh) == (WEEKLY_CAP, "weekly_cap", "本周任务已达上限（2/2）")
     assert why_not(p, 1, 0) is None
     assert why_not(p, 2, 0) is None  # last Sunday's claims belong to the week before
 
 
-@pytest.mark.parametrize("kwargs, expected", [
-    # Every filter fails: the claim filter is reported.
-    (dict(residence=11, skills=[], availability=[], claims=[(at(5, 9), at(5, 10))], weekly_cap=0), "not_registered"),
-    (dict(skills=[], availability=[], claims=[(at(5, 9), at(5, 10))], weekly_cap=0), "missing_skills"),
-    (dict(skills=["repair"], availability=[], claims=[(at(5, 9), at(5, 10))], weekly_cap=0), "unavailable"),
-    (dict(skills=["repair"], claims=[(at(5, 9), at(5, 10))], weekly_cap=0), "time_conflict"),
-    (dict(skills=["repair"], weekly_cap=0), "weekly_cap"),
-    (dict(skills=["repair"]), None),
-])
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        # Every filter fails: the claim filter is reported.
+        (
+            dict(residence=11, skills=[], availability=[], claims=[(at(5, 9), at(5, 10))], weekly_cap=0),
+            "not_registered",
+        ),
+        (dict(skills=[], availability=[], claims=[(at(5, 9), at(5, 10))], weekly_cap=0), "missing_skills"),
+        (dict(skills=["repair"], availability=[], claims=[(at(5, 9), at(5, 10))], weekly_cap=0), "unavailable"),
+        (dict(skills=["repair"], claims=[(at(5, 9), at(5, 10))], weekly_cap=0), "time_conflict"),
+        (dict(skills=["repair"], weekly_cap=0), "weekly_cap"),
+        (dict(skills=["repair"]), None),
+    ],
+)
 def test_first_failing_filter_in_order(kwargs, expected):
     p = problem([member(1, **kwargs)], [task(1, required=["repair"])])
     assert code(p) == expected
@@ -130,6 +160,7 @@ def test_first_failing_filter_in_order(kwargs, expected):
 
 def test_codes_vectorised_agree_with_why_not():
     from .factory import random_city
+
     p = random_city(np.random.default_rng(3), 25, 12)
     m, t = np.divmod(np.arange(p.M * p.T), p.T)
     codes = exclusion_codes(p, m, t)

@@ -1,9 +1,20 @@
 """Input tables: builders from plain rows, validation, and empty runs."""
+
 import numpy as np
 import pytest
 
-from service.matching import (Members, Problem, TaskRow, Tasks, Vocabulary, build_candidates, build_tasks, dispatch,
-                              place_levels, recommend)
+from service.matching import (
+    Members,
+    Problem,
+    TaskRow,
+    Tasks,
+    Vocabulary,
+    build_candidates,
+    build_tasks,
+    dispatch,
+    place_levels,
+    recommend,
+)
 
 from .factory import KINDS, PATHS, VOCAB, member, problem, task
 
@@ -26,12 +37,28 @@ def test_vocabulary_masks_beyond_one_word():
 
 
 def test_builders_fill_every_column():
-    p = problem([member(1, 200, skills=["repair"], availability=[(5, 480, 600)], claims=[(5, 9)],
-                        residence=10, unit=11, in_service=True)],
-                [task(7, 210, slots=3, required=["repair"], preferred=["legal"], policy="everyone", beneficiary=9)])
+    p = problem(
+        [
+            member(
+                1,
+                200,
+                skills=["repair"],
+                availability=[(5, 480, 600)],
+                claims=[(5, 9)],
+                residence=10,
+                unit=11,
+                in_service=True,
+            )
+        ],
+        [task(7, 210, slots=3, required=["repair"], preferred=["legal"], policy="everyone", beneficiary=9)],
+    )
     m, t = p.members, p.tasks
     assert (m.ids.tolist(), m.home_community.tolist(), m.home_zones.tolist(), m.home_building.tolist()) == (
-        [1], [10], [[20, -1]], [200])
+        [1],
+        [10],
+        [[20, -1]],
+        [200],
+    )
     assert (m.avail_start.tolist(), m.avail_end.tolist()) == ([5 * 1440 + 480], [5 * 1440 + 600])
     assert (m.residence_community.tolist(), m.unit_community.tolist(), m.in_service.tolist()) == ([10], [11], [True])
     assert (t.community.tolist(), t.place_zones.tolist(), t.place_building.tolist()) == ([10], [[21, -1]], [210])
@@ -46,8 +73,16 @@ def test_bad_tables_are_refused():
     with pytest.raises(ValueError, match="CSR"):
         Members(**{**p.members.__dict__, "avail_ptr": np.array([0, 5])})
     with pytest.raises(ValueError, match="same width"):
-        Problem(p.members, Tasks(**{**p.tasks.__dict__, "required": np.zeros((1, 2), np.uint64),
-                                    "preferred": np.zeros((1, 2), np.uint64)}))
+        Problem(
+            p.members,
+            Tasks(
+                **{
+                    **p.tasks.__dict__,
+                    "required": np.zeros((1, 2), np.uint64),
+                    "preferred": np.zeros((1, 2), np.uint64),
+                }
+            ),
+        )
     with pytest.raises(ValueError, match="min_cover"):
         Problem(p.members, p.tasks, min_cover=0)
 

@@ -1,4 +1,5 @@
 """Invitations: one-click invite, accept (an atomic claim), decline and expiry (the next best is asked)."""
+
 import threading
 from datetime import timedelta
 
@@ -17,8 +18,10 @@ from .conftest import free_all_week, member_scope, plumbing_task, staff_scope, u
 
 def _statuses(session, task_id):
     session.rollback()
-    return [(i.member_id, i.status) for i in session.scalars(
-        select(Invitation).where(Invitation.task_id == task_id).order_by(Invitation.id))]
+    return [
+        (i.member_id, i.status)
+        for i in session.scalars(select(Invitation).where(Invitation.task_id == task_id).order_by(Invitation.id))
+    ]
 
 
 def test_invite_then_accept_makes_the_claim(session, crew, api):
@@ -170,8 +173,9 @@ def test_concurrent_accepts_never_overbook(app, session, loop):
     assert len(accepted) == 2 and len(refused) == len(jobs) - 2
     with app.app_context():
         task = db.session.get(Task, task_id)
-        held = db.session.scalar(select(func.count()).select_from(Claim).where(Claim.task_id == task_id,
-                                                                            Claim.status == "claimed"))
+        held = db.session.scalar(
+            select(func.count()).select_from(Claim).where(Claim.task_id == task_id, Claim.status == "claimed")
+        )
         assert (task.taken, task.status, held) == (2, "full", 2)
         statuses = db.session.scalars(select(Invitation.status).where(Invitation.task_id == task_id)).all()
         assert sorted(statuses).count("accepted") == 2 and statuses.count("pending") == 6

@@ -1,4 +1,5 @@
 """Score components against hand-computed values, and the reasons shown to staff."""
+
 import pytest
 
 from service.matching import COMPONENTS, DEFAULT_WEIGHTS, Problem, explain
@@ -16,40 +17,53 @@ def values(p, m=0, t=0):
 
 
 def test_every_component_by_hand():
-    p = problem([member(1, 200, in_service=True, skills=["repair", "electric"], availability=SAT_8_TO_10,
-                        completed=5)],
-                [task(1, 200, start=9, hours=2, required=["repair"], preferred=["electric", "haircut"],
-                      beneficiary=7)],
-                standing_pairs=[(1, 7)])
+    p = problem(
+        [member(1, 200, in_service=True, skills=["repair", "electric"], availability=SAT_8_TO_10, completed=5)],
+        [task(1, 200, start=9, hours=2, required=["repair"], preferred=["electric", "haircut"], beneficiary=7)],
+        standing_pairs=[(1, 7)],
+    )
     v, level = values(p)
-    assert v == pytest.approx({"skill": 2 / 3, "near": 1.0, "cover": 0.5, "fair": 1.0, "reliable": 6 / 7,
-                               "side": 1.0, "pair": 1.0})
+    assert v == pytest.approx(
+        {"skill": 2 / 3, "near": 1.0, "cover": 0.5, "fair": 1.0, "reliable": 6 / 7, "side": 1.0, "pair": 1.0}
+    )
     expected = 3 * 2 / 3 + 2.5 * 1 + 1 * 0.5 + 1.5 * 1 + 1 * 6 / 7 + 1.5 * 1 + 5 * 1
     s = explain(p, 0, 0)
     assert s.score == pytest.approx(expected, abs=1e-5)
-    assert s.breakdown == pytest.approx({"skill": 2.0, "near": 2.5, "cover": 0.5, "fair": 1.5,
-                                         "reliable": round(6 / 7, 4), "side": 1.5, "pair": 5.0}, abs=1e-4)
+    assert s.breakdown == pytest.approx(
+        {"skill": 2.0, "near": 2.5, "cover": 0.5, "fair": 1.5, "reliable": round(6 / 7, 4), "side": 1.5, "pair": 5.0},
+        abs=1e-4,
+    )
     assert sum(s.breakdown.values()) == pytest.approx(s.score, abs=1e-3)
     assert s.excluded is None
 
 
 def test_default_weights_are_the_documented_dict():
-    assert DEFAULT_WEIGHTS == {"skill": 3.0, "near": 2.5, "cover": 1.0, "fair": 1.5, "reliable": 1.0,
-                               "side": 1.5, "pair": 5.0}
+    assert DEFAULT_WEIGHTS == {
+        "skill": 3.0,
+        "near": 2.5,
+        "cover": 1.0,
+        "fair": 1.5,
+        "reliable": 1.0,
+        "side": 1.5,
+        "pair": 5.0,
+    }
     assert tuple(DEFAULT_WEIGHTS) == COMPONENTS
 
 
-@pytest.mark.parametrize("home, place, level, value", [
-    (200, 200, 0, 1.0),    # same building
-    (201, 200, 1, 0.7),    # same grid, other building
-    (201, 20, 1, 0.7),     # task at the grid itself
-    (210, 200, 2, 0.4),    # same community, other grid
-    (200, 10, 2, 0.4),     # task at community level
-    (310, 21, 3, 0.25),    # grid 31 (community 11) neighbours grid 21
-    (310, 210, 3, 0.25),   # ... also for a building in grid 21
-    (300, 21, 4, 0.0),     # grid 30 is not a neighbour
-    (None, 200, 4, 0.0),   # no home on file
-])
+@pytest.mark.parametrize(
+    "home, place, level, value",
+    [
+        (200, 200, 0, 1.0),  # same building
+        (201, 200, 1, 0.7),  # same grid, other building
+        (201, 20, 1, 0.7),  # task at the grid itself
+        (210, 200, 2, 0.4),  # same community, other grid
+        (200, 10, 2, 0.4),  # task at community level
+        (310, 21, 3, 0.25),  # grid 31 (community 11) neighbours grid 21
+        (310, 210, 3, 0.25),  # ... also for a building in grid 21
+        (300, 21, 4, 0.0),  # grid 30 is not a neighbour
+        (None, 200, 4, 0.0),  # no home on file
+    ],
+)
 def test_nearness_levels(home, place, level, value):
     p = problem([member(1, home, residence=10, unit=11)], [task(1, place)])
     v, got = values(p)
@@ -57,9 +71,10 @@ def test_nearness_levels(home, place, level, value):
 
 
 def test_skill_fit_counts_required_and_preferred():
-    p = problem([member(1, skills=["repair"]), member(2, skills=["repair", "haircut", "legal"]),
-                 member(3, skills=["legal"])],
-                [task(1, required=["repair"], preferred=["haircut"]), task(2)])
+    p = problem(
+        [member(1, skills=["repair"]), member(2, skills=["repair", "haircut", "legal"]), member(3, skills=["legal"])],
+        [task(1, required=["repair"], preferred=["haircut"]), task(2)],
+    )
     assert values(p, 0, 0)[0]["skill"] == pytest.approx(0.5)
     assert values(p, 1, 0)[0]["skill"] == pytest.approx(1.0)
     assert values(p, 2, 1)[0]["skill"] == 0.0  # a task asking for nothing gives no skill credit
@@ -75,16 +90,22 @@ def test_fairness_and_reliability():
 
 
 def test_side_balance_lifts_in_service_members_towards_home():
-    p = problem([member(1, in_service=True, residence=10), member(2, in_service=True, residence=10,
-                                                                    residence_served=1),
-                 member(3, in_service=False, residence=10), member(4, in_service=True, residence=11, unit=10)],
-                [task(1, 20)])
+    p = problem(
+        [
+            member(1, in_service=True, residence=10),
+            member(2, in_service=True, residence=10, residence_served=1),
+            member(3, in_service=False, residence=10),
+            member(4, in_service=True, residence=11, unit=10),
+        ],
+        [task(1, 20)],
+    )
     assert [values(p, m)[0]["side"] for m in range(4)] == [1.0, 0.0, 0.0, 0.0]
 
 
 def test_standing_pair_outranks_nearness():
-    p = problem([member(1, 200), member(2, 300, residence=10)], [task(1, 200, beneficiary=7)],
-                standing_pairs=[(2, 7), (1, 8)])
+    p = problem(
+        [member(1, 200), member(2, 300, residence=10)], [task(1, 200, beneficiary=7)], standing_pairs=[(2, 7), (1, 8)]
+    )
     near, paired = explain(p, 0, 0), explain(p, 1, 0)
     assert (near.breakdown["pair"], paired.breakdown["pair"]) == (0.0, 5.0)
     assert paired.score > near.score
@@ -102,12 +123,15 @@ def test_reason_phrases_in_both_languages():
 
 
 def test_partial_cover_side_and_reliability_phrases():
-    p = problem([member(1, 210, in_service=True, recent_tasks=1, completed=4, availability=[(2, 18 * 60, 20 * 60)])],
-                [task(1, 200, day=2, start=19, hours=2)])
+    p = problem(
+        [member(1, 210, in_service=True, recent_tasks=1, completed=4, availability=[(2, 18 * 60, 20 * 60)])],
+        [task(1, 200, day=2, start=19, hours=2)],
+    )
     s = explain(p, 0, 0)
     assert s.text() == "同社区 · 周三晚上大部分时间有空 · 回居住地社区服务 · 从未爽约"
-    assert s.text("en") == ("same community · mostly free Wednesday evening · serving where they live"
-                            " · never missed a task")
+    assert s.text("en") == (
+        "same community · mostly free Wednesday evening · serving where they live · never missed a task"
+    )
 
 
 def test_explain_reports_exclusion_too():
@@ -131,6 +155,7 @@ def test_total_is_the_weighted_sum():
     import numpy as np
 
     from .factory import random_city
+
     p = random_city(np.random.default_rng(5), 12, 8)
     m, t = np.divmod(np.arange(p.M * p.T), p.T)
     v, level = component_values(p, m, t, covered_share(p, m, t))

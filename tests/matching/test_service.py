@@ -1,4 +1,5 @@
 """The matcher on live data: loading, settings, standing pairs, and dispatch preview versus send."""
+
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -77,8 +78,13 @@ def test_neighbouring_grids_count_as_near(session, crew):
 def test_standing_pairs_lift_the_paired_member(session, crew, monkeypatch):
     task = plumbing_task(session, crew)
     monkeypatch.setattr(loading, "task_beneficiaries", lambda session, ids: {task.id: 777})
-    loaded = loading.load(session, loading.TaskFilter(task_ids=(task.id,)), now=utcnow(), tz=app_timezone(),
-                          standing_pairs={crew.zhou.id: [777]})
+    loaded = loading.load(
+        session,
+        loading.TaskFilter(task_ids=(task.id,)),
+        now=utcnow(),
+        tz=app_timezone(),
+        standing_pairs={crew.zhou.id: [777]},
+    )
     from service.matching import build_candidates, suggest
 
     top = suggest(loaded.problem, build_candidates(loaded.problem), 0)[0]
@@ -110,14 +116,16 @@ def test_dispatch_preview_writes_nothing_and_send_invites(session, crew):
     sent = service.send_dispatch(session, scope, w.community_a.id, start, end, utcnow(), hours=12)
     session.commit()
     assert sent.dispatch_id and len(sent.invitations) == sent.filled == 3
-    assert {(i.task_id, i.member_id) for i in sent.invitations} == {(a["task_id"], a["member_id"])
-                                                                   for a in sent.assignments}
+    assert {(i.task_id, i.member_id) for i in sent.invitations} == {
+        (a["task_id"], a["member_id"]) for a in sent.assignments
+    }
     run = session.get(DispatchRun, sent.dispatch_id)
     assert (run.solver, run.filled, run.slots) == ("exact", 3, 4) and run.unfilled[0]["task_id"] == nursing.id
     inv = sent.invitations[0]
     assert inv.dispatch_id == run.id and inv.expires_at - inv.created_at <= timedelta(hours=12)
-    assert session.scalar(select(func.count()).select_from(Notification)
-                          .where(Notification.kind == "invitation.new")) >= 2
+    assert (
+        session.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "invitation.new")) >= 2
+    )
     # Pending invitations hold their slots: a second run finds only the nursing slot open.
     again = service.preview_dispatch(session, scope, w.community_a.id, start, end, utcnow())
     assert again.slots == 1 and again.filled == 0
@@ -134,10 +142,12 @@ def test_dispatch_respects_scope_and_window(session, crew):
     with pytest.raises(NotFound):
         service.preview_dispatch(session, other, w.community_a.id, start, end, utcnow())
     with pytest.raises(Forbidden):
-        service.preview_dispatch(session, staff_scope(session, w, "grid_worker"), w.community_a.id, start, end,
-                                 utcnow())
+        service.preview_dispatch(
+            session, staff_scope(session, w, "grid_worker"), w.community_a.id, start, end, utcnow()
+        )
     with pytest.raises(Invalid):
         service.preview_dispatch(session, staff_scope(session, w), w.community_a.id, end, start, utcnow())
     with pytest.raises(Invalid):
-        service.preview_dispatch(session, staff_scope(session, w), w.community_a.id, start,
-                                 start + timedelta(days=40), utcnow())
+        service.preview_dispatch(
+            session, staff_scope(session, w), w.community_a.id, start, start + timedelta(days=40), utcnow()
+        )

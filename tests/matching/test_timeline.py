@@ -1,4 +1,5 @@
 """The time axis and the two per-member indexes, against direct minute counting."""
+
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -7,8 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.matching import local_minutes
-from service.matching.timeline import (DAY, WEEK, ClaimIndex, WeeklyAvailability, day_of, task_quarter_masks,
-                                       week_minute, week_of, weekday_of)
+from service.matching.timeline import (
+    DAY,
+    WEEK,
+    ClaimIndex,
+    WeeklyAvailability,
+    day_of,
+    task_quarter_masks,
+    week_minute,
+    week_of,
+    weekday_of,
+)
 
 from .factory import MONDAY
 
@@ -26,16 +36,20 @@ def test_local_minutes_and_calendar():
 def _index(windows_per_member):
     ptr = np.concatenate(([0], np.cumsum([len(w) for w in windows_per_member])))
     flat = [w for ws in windows_per_member for w in ws]
-    return WeeklyAvailability(ptr, np.array([s for s, _ in flat], np.int64), np.array([e for _, e in flat], np.int64),
-                              len(windows_per_member))
+    return WeeklyAvailability(
+        ptr, np.array([s for s, _ in flat], np.int64), np.array([e for _, e in flat], np.int64), len(windows_per_member)
+    )
 
 
 def _count(windows, start, duration):
     free = np.zeros(WEEK, bool)
     for s, e in windows:
         free[s:e] = True
-    return int(free[(start + np.arange(duration)) % WEEK].sum()) if duration < WEEK else (
-        int(free.sum()) * (duration // WEEK) + int(free[(start + np.arange(duration % WEEK)) % WEEK].sum()))
+    return (
+        int(free[(start + np.arange(duration)) % WEEK].sum())
+        if duration < WEEK
+        else (int(free.sum()) * (duration // WEEK) + int(free[(start + np.arange(duration % WEEK)) % WEEK].sum()))
+    )
 
 
 def test_covered_minutes_across_midnight_and_the_week_end():
@@ -51,8 +65,7 @@ windows = st.lists(st.tuples(st.integers(0, 6), st.integers(0, DAY - 1), st.inte
 
 
 @settings(max_examples=60, derandomize=True, deadline=None)
-@given(st.lists(windows, min_size=1, max_size=4), st.integers(0, WEEK - 1), st.integers(1, 3 * DAY),
-       st.booleans())
+@given(st.lists(windows, min_size=1, max_size=4), st.integers(0, WEEK - 1), st.integers(1, 3 * DAY), st.booleans())
 def test_both_coverage_routes_agree_with_counting(members, start, duration, on_grid):
     if on_grid:  # the quarter-hour route applies only to windows and tasks on the grid
         members = [[(d, s - s % 15, s - s % 15 + max(15, n - n % 15)) for d, s, n in ws] for ws in members]
@@ -78,8 +91,11 @@ def test_claims_overlap_and_loads():
     ptr = np.concatenate(([0], np.cumsum([len(c) for c in claims])))
     flat = [c for cs in claims for c in cs]
     idx = ClaimIndex(ptr, np.array([s for s, _ in flat]), np.array([e for _, e in flat]), 3, mon, mon + 7 * DAY)
-    q = idx.overlaps(np.array([0, 0, 0, 1, 2]), np.array([mon + 700, mon + 699, mon + 540, mon + 540, mon]),
-                     np.array([mon + 760, mon + 760, mon + 600, mon + 700, mon + 9000]))
+    q = idx.overlaps(
+        np.array([0, 0, 0, 1, 2]),
+        np.array([mon + 700, mon + 699, mon + 540, mon + 540, mon]),
+        np.array([mon + 760, mon + 760, mon + 600, mon + 700, mon + 9000]),
+    )
     assert q.tolist() == [False, True, False, False, False]
     assert idx.day_load(np.array([0, 0, 1]), np.array([day_of(mon)] * 2 + [day_of(mon) - 1])).tolist() == [2, 2, 0]
     assert idx.week_load(np.array([0, 1, 2]), np.array([week_of(mon)] * 3)).tolist() == [2, 0, 0]

@@ -44,7 +44,13 @@ def needs_world(session, world):
 
 
 def public_need(world, **overrides) -> dict:
-    body = {"community_id": world.community_a.id, "place_id": world.building_a.id, "category": "everyday_help",
-            "description": "楼道灯坏了，晚上看不见", "resident_name": "王秀英", "resident_phone": "13912345678"}
+    body = {
+        "community_id": world.community_a.id,
+        "place_id": world.building_a.id,
+        "category": "everyday_help",
+        "description": "楼道灯坏了，晚上看不见",
+        "resident_name": "王秀英",
+        "resident_phone": "13912345678",
+    }
     body.update(overrides)
     return body

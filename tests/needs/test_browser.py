@@ -1,4 +1,5 @@
 """The resident's door on a 375 px phone, through Debian's Chromium (skipped where it is not installed)."""
+
 import pytest
 from sqlalchemy import select
 

@@ -1,4 +1,5 @@
 """The three doors: the resident's public form (JSON here), grid workers and staff on a resident's behalf."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -21,22 +22,30 @@ def test_resident_submits_without_an_account_and_gets_a_tracking_code(api, needs
     assert need.channel == "resident" and need.created_by_id is None and need.place_path == needs_world.building_a.path
     assert need.due_at - need.created_at == timedelta(days=7)  # normal: 7 days by default
     assert [(e.action, e.from_status, e.to_status, e.actor_id) for e in need.events] == [
-        ("submitted", None, "submitted", None)]
+        ("submitted", None, "submitted", None)
+    ]
     assert any(code in text for text in sms.to("13912345678"))
     admin = needs_world.accounts["community_admin"].id
-    assert session.scalar(select(Notification).where(Notification.account_id == admin,
-                                                     Notification.kind == "need.submitted")) is not None
+    assert (
+        session.scalar(
+            select(Notification).where(Notification.account_id == admin, Notification.kind == "need.submitted")
+        )
+        is not None
+    )
 
 
 def test_tracking_codes_are_unique_and_random(api, needs_world):
-    codes = {api.post("/api/v1/needs", json=public_need(needs_world, category=c)).json["tracking_code"]
-             for c in ("everyday_help", "caring_help", "environment", "safety")}
+    codes = {
+        api.post("/api/v1/needs", json=public_need(needs_world, category=c)).json["tracking_code"]
+        for c in ("everyday_help", "caring_help", "environment", "safety")
+    }
     assert len(codes) == 4
 
 
 def test_bad_phone_unknown_category_and_missing_place_are_field_errors(api, needs_world, session):
-    r = api.post("/api/v1/needs", json=public_need(needs_world, resident_phone="12345", category="astrology",
-                                                   place_id=None))
+    r = api.post(
+        "/api/v1/needs", json=public_need(needs_world, resident_phone="12345", category="astrology", place_id=None)
+    )
     assert r.status_code == 422
     assert {"resident_phone", "category", "place_id"} <= set(r.json["error"]["fields"])
     assert session.scalar(select(Need.id)) is None
@@ -74,8 +83,9 @@ def test_the_same_need_twice_within_ten_minutes_is_refused(api, needs_world, ses
 
 
 def test_grid_worker_records_a_need_on_behalf_of_a_resident(api, needs_world, session, sms):
-    body = public_need(needs_world, resident_phone=None, urgency="urgent", beneficiary_group="special",
-                       channel="door_to_door")
+    body = public_need(
+        needs_world, resident_phone=None, urgency="urgent", beneficiary_group="special", channel="door_to_door"
+    )
     r = api.as_("grid_worker").post("/api/v1/needs", json=body)
     assert r.status_code == 201, r.json
     need = session.get(Need, r.json["id"])
@@ -109,8 +119,10 @@ def test_a_grid_workers_grant_on_a_grid_covers_only_that_grid(api, needs_world, 
 
 def test_public_door_is_limited_per_ip(make_app, needs_world, tmp_path):
     client = make_app(NEED_FORM_LIMIT="2 per minute", NEED_PHOTO_DIR=str(tmp_path)).test_client()
-    codes = [client.post("/api/v1/needs", json=public_need(needs_world, resident_phone=f"1391234567{i}")).status_code
-             for i in range(3)]
+    codes = [
+        client.post("/api/v1/needs", json=public_need(needs_world, resident_phone=f"1391234567{i}")).status_code
+        for i in range(3)
+    ]
     assert codes == [201, 201, 429]
     r = client.post("/api/v1/needs", json=public_need(needs_world, resident_phone="13700000000"))
     assert r.status_code == 429 and r.json["error"]["code"] == "rate_limited"
@@ -120,12 +132,18 @@ def test_public_door_is_limited_per_phone_across_addresses(make_app, needs_world
     client = make_app(NEED_FORM_LIMIT="2 per minute", NEED_PHOTO_DIR=str(tmp_path)).test_client()
     codes = []
     for i, category in enumerate(("everyday_help", "caring_help", "environment")):
-        r = client.post("/api/v1/needs", json=public_need(needs_world, category=category),
-                        environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"})
+        r = client.post(
+            "/api/v1/needs",
+            json=public_need(needs_world, category=category),
+            environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"},
+        )
         codes.append(r.status_code)
     assert codes == [201, 201, 429]
-    other_phone = client.post("/api/v1/needs", json=public_need(needs_world, resident_phone="13800138000"),
-                              environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    other_phone = client.post(
+        "/api/v1/needs",
+        json=public_need(needs_world, resident_phone="13800138000"),
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
     assert other_phone.status_code == 201
 
 
@@ -134,8 +152,10 @@ def test_staff_with_a_token_are_not_throttled(make_app, needs_world, tmp_path):
 
     client = make_app(NEED_FORM_LIMIT="1 per minute", NEED_PHOTO_DIR=str(tmp_path)).test_client()
     staff = ApiClient(client, needs_world, "grid_worker")
-    codes = [staff.post("/api/v1/needs", json=public_need(needs_world, category=c)).status_code
-             for c in ("everyday_help", "caring_help", "environment")]
+    codes = [
+        staff.post("/api/v1/needs", json=public_need(needs_world, category=c)).status_code
+        for c in ("everyday_help", "caring_help", "environment")
+    ]
     assert codes == [201, 201, 201]
 
 

@@ -1,4 +1,5 @@
 """The state machine: every allowed step, every refused one (409 with what is allowed), and the history."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -38,8 +39,9 @@ def _body(action, world):
 
 
 def _notes(session, account_id, kind):
-    return session.scalars(select(Notification.title).where(Notification.account_id == account_id,
-                                                            Notification.kind == kind)).all()
+    return session.scalars(
+        select(Notification.title).where(Notification.account_id == account_id, Notification.kind == kind)
+    ).all()
 
 
 @pytest.mark.parametrize("status", STATUSES)
@@ -52,8 +54,13 @@ def test_every_staff_action_from_every_status(api, needs_world, session, status,
     r = api.as_("community_admin").post(f"/api/v1/needs/{need_id}/{action}", json=_body(action, needs_world))
     if action in ALLOWED[status]:
         assert r.status_code == 200, r.json
-        expected = {"accept": "accepted", "reject": "rejected", "transfer": "transferred", "resolve": "resolved",
-                    "reopen": "accepted"}[action]
+        expected = {
+            "accept": "accepted",
+            "reject": "rejected",
+            "transfer": "transferred",
+            "resolve": "resolved",
+            "reopen": "accepted",
+        }[action]
         assert r.json["status"] == expected
         last = r.json["events"][-1]
         assert (last["from_status"], last["to_status"]) == (status, expected)
@@ -82,8 +89,10 @@ def test_the_whole_loop_through_a_department(api, needs_world, session, sms):
     assert r.json["owner_id"] == needs_world.accounts["community_admin"].id  # 首问负责: the caller by default
     assert r.json["beneficiary_group"] == "hardship"
     due = (utcnow() + timedelta(days=3)).replace(microsecond=0)
-    r = admin.post(f"/api/v1/needs/{need_id}/transfer",
-                   json={"department_id": needs_world.departments[0].id, "due_at": due.isoformat()})
+    r = admin.post(
+        f"/api/v1/needs/{need_id}/transfer",
+        json={"department_id": needs_world.departments[0].id, "due_at": due.isoformat()},
+    )
     assert r.status_code == 200 and r.json["department_name"] == "城管"
     assert datetime.fromisoformat(r.json["due_at"]) == due
     assert "城管" in r.json["events"][-1]["note"]
@@ -93,9 +102,12 @@ def test_the_whole_loop_through_a_department(api, needs_world, session, sms):
     assert r.status_code == 200 and r.json["status"] == "closed" and r.json["rating"] == 5
     history = api.as_("community_admin").get(f"/api/v1/needs/{need_id}").json["events"]
     assert [(e["action"], e["from_status"], e["to_status"]) for e in history] == [
-        ("submitted", None, "submitted"), ("accepted", "submitted", "accepted"),
-        ("transferred", "accepted", "transferred"), ("resolved", "transferred", "resolved"),
-        ("rated", "resolved", "closed")]
+        ("submitted", None, "submitted"),
+        ("accepted", "submitted", "accepted"),
+        ("transferred", "accepted", "transferred"),
+        ("resolved", "transferred", "resolved"),
+        ("rated", "resolved", "closed"),
+    ]
     assert history[-1]["actor_id"] is None  # the resident
     texts = sms.to("13912345678")
     assert any("城管" in t for t in texts) and any("已办结" in t for t in texts)
@@ -106,15 +118,17 @@ def test_transfer_without_a_date_takes_the_departments_span(api, needs_world, se
     need_id = need.id
     settle(session)
     before = utcnow()
-    r = api.as_("community_admin").post(f"/api/v1/needs/{need_id}/transfer",
-                                        json={"department_id": needs_world.departments[1].id})
+    r = api.as_("community_admin").post(
+        f"/api/v1/needs/{need_id}/transfer", json={"department_id": needs_world.departments[1].id}
+    )
     due = datetime.fromisoformat(r.json["due_at"])
     assert before + timedelta(days=3) <= due <= utcnow() + timedelta(days=3)
     past = (utcnow() - timedelta(hours=1)).isoformat()
     need2 = make_need(session, needs_world.community_a, status="accepted")
     settle(session)
-    r = api.as_("community_admin").post(f"/api/v1/needs/{need2.id}/transfer",
-                                        json={"department_id": needs_world.departments[0].id, "due_at": past})
+    r = api.as_("community_admin").post(
+        f"/api/v1/needs/{need2.id}/transfer", json={"department_id": needs_world.departments[0].id, "due_at": past}
+    )
     assert r.status_code == 422 and "due_at" in r.json["error"]["fields"]
 
 
@@ -140,8 +154,9 @@ def test_owner_must_be_staff_of_that_place(api, needs_world, session):
     need = make_need(session, needs_world.community_a, needs_world.building_a)
     settle(session)
     for account in ("other_community_admin", "member", "unit_admin"):
-        r = api.as_("community_admin").post(f"/api/v1/needs/{need.id}/accept",
-                                            json={"owner_account_id": needs_world.accounts[account].id})
+        r = api.as_("community_admin").post(
+            f"/api/v1/needs/{need.id}/accept", json={"owner_account_id": needs_world.accounts[account].id}
+        )
         assert r.status_code == 422 and "owner_account_id" in r.json["error"]["fields"], account
 
 
@@ -157,8 +172,13 @@ def test_grid_workers_see_but_only_managers_accept_and_owners_resolve(api, needs
     worker = needs_world.accounts["grid_worker"]
     need = make_need(session, needs_world.community_a, needs_world.building_a)
     mine = make_need(session, needs_world.community_a, needs_world.building_a, status="in_progress", owner=worker)
-    theirs = make_need(session, needs_world.community_a, needs_world.building_a, status="in_progress",
-                       owner=needs_world.accounts["community_admin"])
+    theirs = make_need(
+        session,
+        needs_world.community_a,
+        needs_world.building_a,
+        status="in_progress",
+        owner=needs_world.accounts["community_admin"],
+    )
     settle(session)
     grid = api.as_("grid_worker")
     assert grid.get(f"/api/v1/needs/{need.id}").status_code == 200
@@ -188,7 +208,9 @@ def test_start_progress_is_the_tasks_packages_door(session, needs_world):
     service.start_progress(session, need, 42, owner.id, now)  # a second task: noted, no change
     assert need.status == "in_progress"
     assert [(e.action, e.to_status, e.note) for e in need.events[1:]] == [
-        ("started", "in_progress", "任务 #41"), ("started", "in_progress", "追加任务 #42")]
+        ("started", "in_progress", "任务 #41"),
+        ("started", "in_progress", "追加任务 #42"),
+    ]
     waiting = make_need(session, needs_world.community_a, needs_world.building_a)
     with pytest.raises(Conflict) as refused:
         service.start_progress(session, waiting, 43, owner.id, now)
@@ -206,8 +228,9 @@ def test_low_rating_reopens_for_the_owner_and_high_rating_closes(api, needs_worl
     reopened = session.get(Need, need.id)
     assert reopened.due_at > utcnow() + timedelta(days=6)  # a fresh time limit for the second try
     session.close()
-    api.as_("community_admin").post(f"/api/v1/needs/{need.id}/transfer",
-                                    json={"department_id": needs_world.departments[1].id})
+    api.as_("community_admin").post(
+        f"/api/v1/needs/{need.id}/transfer", json={"department_id": needs_world.departments[1].id}
+    )
     api.as_("community_admin").post(f"/api/v1/needs/{need.id}/resolve", json={"result": "物业更换了线路"})
     r = api.post(f"/api/v1/needs/track/{need.tracking_code}/feedback", json={"stars": 4})
     assert r.json["status"] == "closed" and r.json["rating"] == 4

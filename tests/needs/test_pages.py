@@ -1,4 +1,5 @@
 """Page flows with CSRF: the resident's form (with photo), tracking and rating, the staff queue and actions."""
+
 import io
 import re
 from pathlib import Path
@@ -27,9 +28,15 @@ def jpeg_with_exif() -> bytes:
 
 
 def form(world, **overrides) -> dict:
-    data = {"community_id": str(world.community_a.id), "compound_id": str(world.grid_a.id),
-            "building_id": str(world.building_a.id), "category": "everyday_help",
-            "description": "楼下水管漏水", "resident_name": "王秀英", "resident_phone": "13912345678"}
+    data = {
+        "community_id": str(world.community_a.id),
+        "compound_id": str(world.grid_a.id),
+        "building_id": str(world.building_a.id),
+        "category": "everyday_help",
+        "description": "楼下水管漏水",
+        "resident_name": "王秀英",
+        "resident_phone": "13912345678",
+    }
     data.update(overrides)
     return data
 
@@ -74,7 +81,9 @@ def test_form_errors_are_shown_on_the_page(client, needs_world, session):
     assert r.status_code == 422
     assert "手机号格式不正确" in r.text and "请选择服务类别" in r.text
     assert "楼下水管漏水" in r.text  # what was typed is kept
-    r = client.post("/needs/new", data=form(needs_world, csrf_token=token, building_id=str(needs_world.compound_building_a.id)))
+    r = client.post(
+        "/needs/new", data=form(needs_world, csrf_token=token, building_id=str(needs_world.compound_building_a.id))
+    )
     assert r.status_code == 422 and "所选楼栋不在所选小区或网格内" in r.text
     r = client.post("/needs/new", data=form(needs_world, csrf_token=token, compound_id="", building_id=""))
     assert r.status_code == 422 and "请选择小区或楼栋" in r.text
@@ -91,8 +100,10 @@ def test_duplicate_from_the_form_is_a_409_page(client, needs_world):
 def test_form_is_rate_limited(make_app, needs_world, tmp_path):
     client = make_app(NEED_FORM_LIMIT="2 per minute", NEED_PHOTO_DIR=str(tmp_path)).test_client()
     token = open_form(client, needs_world)
-    codes = [client.post("/needs/new", data=form(needs_world, csrf_token=token, category=c)).status_code
-             for c in ("everyday_help", "caring_help", "environment")]
+    codes = [
+        client.post("/needs/new", data=form(needs_world, csrf_token=token, category=c)).status_code
+        for c in ("everyday_help", "caring_help", "environment")
+    ]
     assert codes == [303, 303, 429]
     assert client.get(f"/needs/new?community_id={needs_world.community_a.id}").status_code == 200  # reading is free
 
@@ -175,8 +186,13 @@ def test_another_communitys_staff_get_404_for_the_photo_and_the_need(app, client
 
 def test_tracking_page_rating_closes_and_low_rating_reopens(client, needs_world, session):
     good = make_need(session, needs_world.community_a, needs_world.building_a, status="resolved")
-    bad = make_need(session, needs_world.community_a, needs_world.building_a, status="resolved",
-                    owner=needs_world.accounts["community_admin"])
+    bad = make_need(
+        session,
+        needs_world.community_a,
+        needs_world.building_a,
+        status="resolved",
+        owner=needs_world.accounts["community_admin"],
+    )
     codes = (good.tracking_code, bad.tracking_code)
     settle(session)
     page = client.get(f"/needs/track/{codes[0]}").text
@@ -188,7 +204,9 @@ def test_tracking_page_rating_closes_and_low_rating_reopens(client, needs_world,
     assert "已归档" in page and "★★★★★" in page and 'name="stars"' not in page
     again = client.post(f"/needs/track/{codes[0]}/feedback", data={"csrf_token": token, "stars": "4"})
     assert again.status_code == 409
-    r = client.post(f"/needs/track/{codes[1]}/feedback", data={"csrf_token": token, "stars": "1"}, follow_redirects=True)
+    r = client.post(
+        f"/needs/track/{codes[1]}/feedback", data={"csrf_token": token, "stars": "1"}, follow_redirects=True
+    )
     assert r.status_code == 200 and "已受理" in r.text and "重新办理" in r.text
     no_stars = client.post(f"/needs/track/{codes[0]}/feedback", data={"csrf_token": token})
     assert no_stars.status_code == 422 and "请选择 1–5 星" in no_stars.text
@@ -210,8 +228,14 @@ def test_staff_queue_detail_and_actions_with_csrf(client, needs_world, session):
     from service.database import utcnow
 
     w = needs_world
-    late = make_need(session, w.community_a, w.building_a, created_at=utcnow() - timedelta(days=8),
-                     description="独居老人家中漏水", beneficiary_group="special")
+    late = make_need(
+        session,
+        w.community_a,
+        w.building_a,
+        created_at=utcnow() - timedelta(days=8),
+        description="独居老人家中漏水",
+        beneficiary_group="special",
+    )
     fresh = make_need(session, w.community_a, w.building_a, description="路灯不亮")
     make_need(session, w.community_b, w.building_b, description="银湖的诉求")
     ids = (late.id, fresh.id)
@@ -226,14 +250,16 @@ def test_staff_queue_detail_and_actions_with_csrf(client, needs_world, session):
     assert "accept-form" in detail and "reject-form" in detail and "特殊群体" in detail
     token = csrf_from(detail)
     assert client.post(f"/staff/needs/{ids[0]}/accept", data={}).status_code == 400
-    r = client.post(f"/staff/needs/{ids[0]}/accept", data={"csrf_token": token,
-                                                           "owner_account_id": w.accounts["grid_worker"].id})
+    r = client.post(
+        f"/staff/needs/{ids[0]}/accept", data={"csrf_token": token, "owner_account_id": w.accounts["grid_worker"].id}
+    )
     assert r.status_code == 303
     detail = client.get(f"/staff/needs/{ids[0]}").text
     assert "transfer-form" in detail and w.accounts["grid_worker"].name in detail
-    r = client.post(f"/staff/needs/{ids[0]}/transfer", data={"csrf_token": token,
-                                                             "department_id": w.departments[0].id,
-                                                             "due_on": "2099-01-31"})
+    r = client.post(
+        f"/staff/needs/{ids[0]}/transfer",
+        data={"csrf_token": token, "department_id": w.departments[0].id, "due_on": "2099-01-31"},
+    )
     assert r.status_code == 303
     detail = client.get(f"/staff/needs/{ids[0]}").text
     assert "2099-01-31 23:59" in detail and "resolve-form" in detail
@@ -259,7 +285,11 @@ def test_grid_worker_records_a_door_to_door_need(client, needs_world, session):
     assert r.status_code == 303
     need = session.scalar(select(Need))
     assert (need.channel, need.urgency, need.beneficiary_group, need.resident_phone) == (
-        "door_to_door", "urgent", "hardship", None)
+        "door_to_door",
+        "urgent",
+        "hardship",
+        None,
+    )
     assert need.created_by_id == needs_world.accounts["grid_worker"].id
     page = client.get(r.headers["Location"]).text
     assert need.tracking_code in page

@@ -1,10 +1,16 @@
 """Staff see needs inside their scope; everything else is 404 (never 403), and anonymous callers 401."""
+
 import pytest
 
 from tests.factories import make_need, settle
 
-ACTIONS = {"accept": {}, "reject": {"reason": "x"}, "transfer": {"department_id": 1}, "resolve": {"result": "x"},
-           "reopen": {"reason": "x"}}
+ACTIONS = {
+    "accept": {},
+    "reject": {"reason": "x"},
+    "transfer": {"department_id": 1},
+    "resolve": {"result": "x"},
+    "reopen": {"reason": "x"},
+}
 
 
 @pytest.fixture
@@ -67,8 +73,9 @@ def test_queue_filters_and_puts_overdue_first(api, needs_world, session):
     now = utcnow()
     soon = make_need(session, w.community_a, w.building_a, status="accepted", created_at=now - timedelta(days=1))
     late = make_need(session, w.community_a, w.compound_a, status="submitted", created_at=now - timedelta(days=9))
-    later_late = make_need(session, w.community_a, w.building_a, status="in_progress",
-                           created_at=now - timedelta(days=8))
+    later_late = make_need(
+        session, w.community_a, w.building_a, status="in_progress", created_at=now - timedelta(days=8)
+    )
     done = make_need(session, w.community_a, w.building_a, status="closed", created_at=now - timedelta(days=30))
     ids = [soon.id, late.id, later_late.id, done.id]
     settle(session)

@@ -1,18 +1,20 @@
 """What residents and the public see: their own need by tracking code, and 结果公示 without names or phones."""
+
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 
 from tests.factories import make_need, settle
 from tests.needs.conftest import public_need
 
-T0 = datetime(2026, 9, 1, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
 
 
 def test_tracking_shows_the_full_history_masked_and_without_the_group(api, needs_world, session):
-    r = api.as_("grid_worker").post("/api/v1/needs", json=public_need(
-        needs_world, beneficiary_group="special", channel="door_to_door"))
+    r = api.as_("grid_worker").post(
+        "/api/v1/needs", json=public_need(needs_world, beneficiary_group="special", channel="door_to_door")
+    )
     code, need_id = r.json["tracking_code"], r.json["id"]
     admin = api.as_("community_admin")
     admin.post(f"/api/v1/needs/{need_id}/accept", json={"note": "今天联系物业"})
@@ -31,8 +33,14 @@ def test_tracking_shows_the_full_history_masked_and_without_the_group(api, needs
 
 
 def test_tracking_page_shows_history_and_never_the_group_or_full_phone(client, needs_world, session):
-    need = make_need(session, needs_world.community_a, needs_world.building_a, status="resolved",
-                     beneficiary_group="special", result="已修好楼道灯")
+    need = make_need(
+        session,
+        needs_world.community_a,
+        needs_world.building_a,
+        status="resolved",
+        beneficiary_group="special",
+        result="已修好楼道灯",
+    )
     settle(session)
     page = client.get(f"/needs/track/{need.tracking_code}")
     assert page.status_code == 200
@@ -59,17 +67,23 @@ def disclosed(session, needs_world):
         ("accepted", w.compound_building_a, None, None),
         ("in_progress", w.building_a, None, None),
         ("transferred", w.building_a, None, None),
-        ("resolved", w.compound_building_a, 2, None),   # on time
-        ("closed", w.building_a, 3, 5),                 # on time, 5 stars
-        ("closed", w.compound_a, 9, 3),                 # late (7-day limit), 3 stars
-        ("closed", w.building_a, 6, None),              # on time, closed unrated
+        ("resolved", w.compound_building_a, 2, None),  # on time
+        ("closed", w.building_a, 3, 5),  # on time, 5 stars
+        ("closed", w.compound_a, 9, 3),  # late (7-day limit), 3 stars
+        ("closed", w.building_a, 6, None),  # on time, closed unrated
     ]
     for status, place, after, rating in kinds:
-        make_need(session, a, place, status=status, created_at=T0, rating=rating,
-                  resolved_at=T0 + after * day if after else None,
-                  result="已协调物业维修，联系人13812345678" if rating == 5 else None)
-    make_need(session, w.community_b, w.building_b, status="closed", created_at=T0, rating=1,
-              resolved_at=T0 + 20 * day)
+        make_need(
+            session,
+            a,
+            place,
+            status=status,
+            created_at=T0,
+            rating=rating,
+            resolved_at=T0 + after * day if after else None,
+            result="已协调物业维修，联系人13812345678" if rating == 5 else None,
+        )
+    make_need(session, w.community_b, w.building_b, status="closed", created_at=T0, rating=1, resolved_at=T0 + 20 * day)
     settle(session)
     return w
 
@@ -79,8 +93,15 @@ def test_disclosure_figures_match_a_hand_count(api, disclosed):
     assert r.status_code == 200
     body = r.json
     # taken on = accepted, in_progress, transferred, resolved, 3 closed = 7; finished = 4.
-    assert body["counts"] == {"received": 9, "taken_on": 7, "finished": 4, "rejected": 1, "in_hand": 4,
-                              "on_time": 3, "rated": 2}
+    assert body["counts"] == {
+        "received": 9,
+        "taken_on": 7,
+        "finished": 4,
+        "rejected": 1,
+        "in_hand": 4,
+        "on_time": 3,
+        "rated": 2,
+    }
     assert body["closure_rate"] == round(4 / 7, 4)
     assert body["on_time_rate"] == 0.75
     assert body["average_rating"] == 4.0

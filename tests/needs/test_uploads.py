@@ -5,6 +5,7 @@ really decode are kept, re-encoded under a fresh random name inside the photo fo
 Anything else is refused with the photo's own message, the need is not created, nothing
 is written, and the form comes back with what was typed.
 """
+
 from __future__ import annotations
 
 import io
@@ -31,8 +32,10 @@ def _image(fmt: str, mode: str = "RGB") -> bytes:
 
 
 def _pdf() -> bytes:
-    return (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-            b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    return (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
 
 
 def _post(client, world, token, content: bytes, name: str, mimetype: str, url: str = "/needs/new"):
@@ -57,21 +60,25 @@ def _assert_refused(r, session, photo_folder, message: str = NOT_AN_IMAGE):
     assert not photo_folder.exists() or not any(photo_folder.iterdir())
 
 
-@pytest.mark.parametrize("label, content, name, mimetype", [
-    ("a PDF", _pdf(), "病历.pdf", "application/pdf"),
-    ("a PDF that claims to be a JPEG", _pdf(), "scan.jpg", "image/jpeg"),
-    ("a text file", "楼下水管漏水，请尽快处理".encode() * 10, "note.txt", "text/plain"),
-    ("a text file named .png", b"just some words, not pixels\n" * 20, "photo.png", "image/png"),
-    ("an HTML page named .png", b"<html><script>alert(1)</script></html>", "x.png", "image/png"),
-    ("a GIF", _image("GIF", "P"), "animation.gif", "image/gif"),
-    ("a GIF named .png", _image("GIF", "P"), "photo.png", "image/png"),
-    ("a WebP", _image("WEBP"), "photo.webp", "image/webp"),
-    ("a WebP named .jpg", _image("WEBP"), "photo.jpg", "image/jpeg"),
-    ("a BMP named .jpg", _image("BMP"), "photo.jpg", "image/jpeg"),
-    ("a PNG header on garbage", b"\x89PNG\r\n\x1a\n" + b"\0" * 200, "photo.png", "image/png"),
-])
-def test_what_is_not_a_jpeg_or_png_is_refused_whatever_it_is_called(label, content, name, mimetype, client,
-                                                                      needs_world, session, photo_folder):
+@pytest.mark.parametrize(
+    "label, content, name, mimetype",
+    [
+        ("a PDF", _pdf(), "病历.pdf", "application/pdf"),
+        ("a PDF that claims to be a JPEG", _pdf(), "scan.jpg", "image/jpeg"),
+        ("a text file", "楼下水管漏水，请尽快处理".encode() * 10, "note.txt", "text/plain"),
+        ("a text file named .png", b"just some words, not pixels\n" * 20, "photo.png", "image/png"),
+        ("an HTML page named .png", b"<html><script>alert(1)</script></html>", "x.png", "image/png"),
+        ("a GIF", _image("GIF", "P"), "animation.gif", "image/gif"),
+        ("a GIF named .png", _image("GIF", "P"), "photo.png", "image/png"),
+        ("a WebP", _image("WEBP"), "photo.webp", "image/webp"),
+        ("a WebP named .jpg", _image("WEBP"), "photo.jpg", "image/jpeg"),
+        ("a BMP named .jpg", _image("BMP"), "photo.jpg", "image/jpeg"),
+        ("a PNG header on garbage", b"\x89PNG\r\n\x1a\n" + b"\0" * 200, "photo.png", "image/png"),
+    ],
+)
+def test_what_is_not_a_jpeg_or_png_is_refused_whatever_it_is_called(
+    label, content, name, mimetype, client, needs_world, session, photo_folder
+):
     token = open_form(client, needs_world)
     _assert_refused(_post(client, needs_world, token, content, name, mimetype), session, photo_folder)
 
@@ -79,8 +86,7 @@ def test_what_is_not_a_jpeg_or_png_is_refused_whatever_it_is_called(label, conte
 def test_an_oversize_photo_is_refused_and_the_form_kept(client, needs_world, session, photo_folder):
     token = open_form(client, needs_world)
     big = png_bytes() + b"\0" * (5 * 1024 * 1024)  # a valid PNG start, past 5 MB
-    _assert_refused(_post(client, needs_world, token, big, "big.png", "image/png"), session, photo_folder,
-                    TOO_LARGE)
+    _assert_refused(_post(client, needs_world, token, big, "big.png", "image/png"), session, photo_folder, TOO_LARGE)
 
 
 def test_a_request_past_the_body_limit_is_a_413_page(client, needs_world, session, photo_folder):
@@ -110,19 +116,21 @@ def test_jpeg_bytes_named_png_are_stored_as_a_jpeg(client, needs_world, session,
     assert Image.open(photo_folder / need.photo).format == "JPEG"
 
 
-@pytest.mark.parametrize("name", [
-    "../../etc/passwd.png",
-    "..\\..\\x.jpg",
-    "/etc/cron.d/evil.png",
-    "C:\\Windows\\evil.png",
-    ".htaccess.png",
-    "photo.png\0.php",
-    "\0",
-    "..",
-    "a" * 300 + ".png",
-])
-def test_path_tricks_in_the_file_name_are_neutralised(name, app, client, needs_world, session, photo_folder,
-                                                       tmp_path):
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd.png",
+        "..\\..\\x.jpg",
+        "/etc/cron.d/evil.png",
+        "C:\\Windows\\evil.png",
+        ".htaccess.png",
+        "photo.png\0.php",
+        "\0",
+        "..",
+        "a" * 300 + ".png",
+    ],
+)
+def test_path_tricks_in_the_file_name_are_neutralised(name, app, client, needs_world, session, photo_folder, tmp_path):
     """The name the browser sends is never used: the photo lands in the photo folder under a
     random name, and nothing else appears anywhere under the test's folder."""
     before = _files_under(tmp_path)
@@ -141,8 +149,15 @@ def test_the_staff_form_refuses_a_fake_photo_too(client, needs_world, session, p
     page = client.get("/staff/needs/new")
     assert page.status_code == 200
     token = csrf_from(page.text)
-    r = _post(client, needs_world, token, b"%PDF-1.4 not an image", "../../etc/passwd.jpg", "image/jpeg",
-              url="/staff/needs/new")
+    r = _post(
+        client,
+        needs_world,
+        token,
+        b"%PDF-1.4 not an image",
+        "../../etc/passwd.jpg",
+        "image/jpeg",
+        url="/staff/needs/new",
+    )
     _assert_refused(r, session, photo_folder)
     r = _post(client, needs_world, token, png_bytes(), "../../etc/passwd.jpg", "image/jpeg", url="/staff/needs/new")
     assert r.status_code == 303, r.text

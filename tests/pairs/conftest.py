@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +14,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 def at(y, mo, d, h=0, mi=0, s=0) -> datetime:
     """A local (Shanghai) wall-clock time, as the aware UTC instant the service works with."""
-    return datetime(y, mo, d, h, mi, s, tzinfo=TZ).astimezone(timezone.utc)
+    return datetime(y, mo, d, h, mi, s, tzinfo=TZ).astimezone(UTC)
 
 
 def scope_of(session, world, role):
@@ -33,9 +33,14 @@ def city(session, world):
 
 
 def pair_data(world, group="special", **kw):
-    return {"member_id": world.member_a.id, "resident_name": kw.pop("name", "王秀英"),
-            "resident_phone": kw.pop("phone", "13712345678"), "place_id": kw.pop("place_id", world.building_a.id),
-            "beneficiary_group": group, **kw}
+    return {
+        "member_id": world.member_a.id,
+        "resident_name": kw.pop("name", "王秀英"),
+        "resident_phone": kw.pop("phone", "13712345678"),
+        "place_id": kw.pop("place_id", world.building_a.id),
+        "beneficiary_group": group,
+        **kw,
+    }
 
 
 def make_pair(session, world, group="special", now=None, **kw):

@@ -1,5 +1,6 @@
 """A visit is a task like any other: visible to and claimable by the paired member only, verified
 by staff through the claim path, paid through the ledger; unverified at period end, it is overdue."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -63,7 +64,12 @@ def test_verification_pays_points_through_the_ledger_and_the_visit_is_done(sessi
     entry = session.get(LedgerEntry, verified.ledger_entry_id)
     # 1.5 h at 2.0 per hour, ×1.5 for the special group (the city's rules)
     assert (entry.member_id, entry.amount, entry.category, entry.source_type, entry.source_id) == (
-        city.member_a.id, 45, "caring_help", "claim", claim.id)
+        city.member_a.id,
+        45,
+        "caring_help",
+        "claim",
+        claim.id,
+    )
     assert entry.idempotency_key == f"award:claim:{claim.id}"
     assert _overdue(session, scope_of(session, city, "community_admin"), after) == []
     settle_visits(session, after)
@@ -74,7 +80,7 @@ def test_verification_pays_points_through_the_ledger_and_the_visit_is_done(sessi
 
 def test_a_missed_visit_is_in_the_overdue_list_of_staff_over_it_only(session, city, visit):
     admin = scope_of(session, city, "community_admin")
-    assert _overdue(session, admin, at(2026, 12, 7, 23, 59)) == []        # the day is not over yet
+    assert _overdue(session, admin, at(2026, 12, 7, 23, 59)) == []  # the day is not over yet
     after = at(2026, 12, 8, 0, 0, 1)
     assert [v.id for v in _overdue(session, admin, after)] == [visit.id]  # before the job settles it
     generate_due_visits(session, at(2026, 12, 8, 0, 20), TZ)
@@ -90,8 +96,9 @@ def test_a_missed_visit_is_in_the_overdue_list_of_staff_over_it_only(session, ci
 
 
 def test_ending_a_pair_cancels_the_current_visit_and_withdraws_its_invitation(session, city, visit):
-    pair = end_pair(session, scope_of(session, city, "community_admin"), visit.pair_id, "已入住养老院",
-                    at(2026, 12, 7, 8))
+    pair = end_pair(
+        session, scope_of(session, city, "community_admin"), visit.pair_id, "已入住养老院", at(2026, 12, 7, 8)
+    )
     session.commit()
     session.expire_all()
     assert pair.active is False and pair.ended_at == at(2026, 12, 7, 8)
@@ -125,4 +132,5 @@ def test_a_declined_visit_is_never_offered_to_another_member(session, city, visi
     session.commit()
     assert declined.status == "declined" and offered_next is None
     assert session.scalars(select(Invitation.member_id).where(Invitation.task_id == visit.task_id)).all() == [
-        city.member_a.id]
+        city.member_a.id
+    ]

@@ -1,6 +1,7 @@
 """Visit generation by rhythm, with real dates in Asia/Shanghai: periods turn at local midnight,
 not at UTC midnight (08:00 in Shanghai)."""
-from datetime import date, datetime, timezone
+
+from datetime import date, datetime, UTC
 
 from sqlalchemy import func, select
 
@@ -26,20 +27,29 @@ def run(session, now):
 
 
 def test_daily_visit_is_an_invited_one_slot_daytime_task_and_generation_is_idempotent(session, city):
-    pair = make_pair(session, city, "special")            # paired on Sunday evening: today's window has passed
+    pair = make_pair(session, city, "special")  # paired on Sunday evening: today's window has passed
     assert _count(session, Visit) == 0
     monday = at(2026, 12, 7, 0, 20)
     assert run(session, monday) == 1
-    assert run(session, monday) == 0 and run(session, at(2026, 12, 7, 17, 0)) == 0   # twice, or later that day
+    assert run(session, monday) == 0 and run(session, at(2026, 12, 7, 17, 0)) == 0  # twice, or later that day
     [visit] = _visits(session)
-    assert (visit.rhythm, visit.period_start, visit.period_end, visit.status) == ("daily", date(2026, 12, 7),
-                                                                                 date(2026, 12, 8), "invited")
+    assert (visit.rhythm, visit.period_start, visit.period_end, visit.status) == (
+        "daily",
+        date(2026, 12, 7),
+        date(2026, 12, 8),
+        "invited",
+    )
     assert visit.due_at == at(2026, 12, 8)
     task = session.get(Task, visit.task_id)
     assert (task.claim_policy, task.slots, task.status, task.category, task.beneficiary_group) == (
-        "invited", 1, "open", "caring_help", "special")
+        "invited",
+        1,
+        "open",
+        "caring_help",
+        "special",
+    )
     assert task.starts_at == at(2026, 12, 7, 9) and task.ends_at == at(2026, 12, 7, 18)
-    assert task.starts_at == datetime(2026, 12, 7, 1, tzinfo=timezone.utc)   # 09:00 in Shanghai
+    assert task.starts_at == datetime(2026, 12, 7, 1, tzinfo=UTC)  # 09:00 in Shanghai
     assert task.place_id == city.building_a.id and task.community_id == city.community_a.id
     assert "王秀英" in task.title
     [invitation] = session.scalars(select(Invitation)).all()
@@ -66,28 +76,30 @@ def test_the_day_turns_at_shanghai_midnight_not_utc_midnight(session, city):
 
 def test_weekly_periods_are_iso_weeks_in_local_time(session, city):
     pair = make_pair(session, city, "hardship")
-    assert _count(session, Visit) == 0                      # Sunday evening: nothing left of that week
-    assert run(session, at(2026, 12, 7, 0, 20)) == 1        # Monday
+    assert _count(session, Visit) == 0  # Sunday evening: nothing left of that week
+    assert run(session, at(2026, 12, 7, 0, 20)) == 1  # Monday
     for moment in (at(2026, 12, 9, 12), at(2026, 12, 13, 23, 59)):
         assert run(session, moment) == 0
     [visit] = _visits(session)
     assert (visit.period_start, visit.period_end) == (date(2026, 12, 7), date(2026, 12, 14))
     day = date(2026, 12, 7 + pair.id % 7)
     assert session.get(Task, visit.task_id).starts_at == at(day.year, day.month, day.day, 9)
-    monday_local = at(2026, 12, 14, 0, 10)                  # still Sunday 16:10 in UTC
+    monday_local = at(2026, 12, 14, 0, 10)  # still Sunday 16:10 in UTC
     assert monday_local.weekday() == 6
     assert run(session, monday_local) == 1
-    assert [(v.period_start, v.status) for v in _visits(session)] == [(date(2026, 12, 7), "missed"),
-                                                                     (date(2026, 12, 14), "invited")]
+    assert [(v.period_start, v.status) for v in _visits(session)] == [
+        (date(2026, 12, 7), "missed"),
+        (date(2026, 12, 14), "invited"),
+    ]
 
 
 def test_monthly_periods_turn_at_local_new_year(session, city):
-    make_pair(session, city, "key", now=at(2026, 11, 30, 19))   # November's last evening: no day left
+    make_pair(session, city, "key", now=at(2026, 11, 30, 19))  # November's last evening: no day left
     assert _count(session, Visit) == 0
     assert run(session, at(2026, 12, 1, 0, 20)) == 1
     assert run(session, at(2026, 12, 31, 23, 30)) == 0
     new_year = at(2027, 1, 1, 0, 5)
-    assert new_year.year == 2026                            # 31 December 16:05 UTC
+    assert new_year.year == 2026  # 31 December 16:05 UTC
     assert run(session, new_year) == 1
     december, january = _visits(session)
     assert (december.period_start, december.period_end) == (date(2026, 12, 1), date(2027, 1, 1))
@@ -102,9 +114,13 @@ def test_event_driven_rhythms_generate_nothing(session, city):
 
 
 def test_an_area_override_changes_what_is_generated(session, city):
-    set_rhythm(session, scope_of(session, city, "community_admin"), city.community_a.id, {"ordinary": "weekly",
-                                                                                         "special": "at_activities"},
-               at(2026, 12, 1))
+    set_rhythm(
+        session,
+        scope_of(session, city, "community_admin"),
+        city.community_a.id,
+        {"ordinary": "weekly", "special": "at_activities"},
+        at(2026, 12, 1),
+    )
     session.commit()
     make_pair(session, city, "ordinary")
     make_pair(session, city, "special", name="孙奶奶", phone="13712345670")
@@ -114,7 +130,7 @@ def test_an_area_override_changes_what_is_generated(session, city):
 
 
 def test_a_new_pair_gets_its_first_visit_at_once_and_the_job_does_not_repeat_it(session, city):
-    pair = make_pair(session, city, "special", now=at(2026, 12, 7, 10))    # Monday morning
+    pair = make_pair(session, city, "special", now=at(2026, 12, 7, 10))  # Monday morning
     [visit] = _visits(session)
     assert visit.period_start == date(2026, 12, 7) and visit.pair_id == pair.id
     assert run(session, at(2026, 12, 7, 11)) == 0
@@ -136,9 +152,9 @@ def test_ended_pairs_and_inactive_members_get_no_visits(session, city):
 def test_visit_day_is_spread_but_never_in_the_past():
     start, end = date(2026, 12, 7), date(2026, 12, 14)
     assert visit_day(3, start, end, at(2026, 12, 7, 0, 20), TZ) == date(2026, 12, 10)
-    assert visit_day(1, start, end, at(2026, 12, 10, 12), TZ) == date(2026, 12, 10)   # made Thursday noon
-    assert visit_day(1, start, end, at(2026, 12, 10, 18), TZ) == date(2026, 12, 11)   # the window has closed
-    assert visit_day(6, start, end, at(2026, 12, 13, 18, 30), TZ) is None            # nothing left this week
+    assert visit_day(1, start, end, at(2026, 12, 10, 12), TZ) == date(2026, 12, 10)  # made Thursday noon
+    assert visit_day(1, start, end, at(2026, 12, 10, 18), TZ) == date(2026, 12, 11)  # the window has closed
+    assert visit_day(6, start, end, at(2026, 12, 13, 18, 30), TZ) is None  # nothing left this week
 
 
 def test_the_scheduled_job_runs_through_the_runner_and_twice_is_harmless(app, session, city):

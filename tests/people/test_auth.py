@@ -37,6 +37,7 @@ def test_anonymous_api_calls_get_401_with_the_error_body(client, world):
 def test_api_ignores_the_web_session_cookie(client, world):
     page = client.get("/login")
     import re
+
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
     client.post("/login", data={"phone": world.member_a.phone, "password": "password-123", "csrf_token": token})
     assert client.get("/", follow_redirects=True).status_code == 200
@@ -46,19 +47,30 @@ def test_api_ignores_the_web_session_cookie(client, world):
 def test_login_is_throttled_per_phone(make_app, world):
     app = make_app(LOGIN_LIMIT="3 per minute")
     client = app.test_client()
-    codes = [client.post("/api/v1/auth/token", json={"phone": world.member_a.phone, "password": "wrong-wrong"},
-                         environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code for i in range(5)]
+    codes = [
+        client.post(
+            "/api/v1/auth/token",
+            json={"phone": world.member_a.phone, "password": "wrong-wrong"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{i}"},
+        ).status_code
+        for i in range(5)
+    ]
     assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
-    r = client.post("/api/v1/auth/token", json={"phone": world.member_a.phone, "password": "password-123"},
-                    environ_base={"REMOTE_ADDR": "10.0.0.99"})
+    r = client.post(
+        "/api/v1/auth/token",
+        json={"phone": world.member_a.phone, "password": "password-123"},
+        environ_base={"REMOTE_ADDR": "10.0.0.99"},
+    )
     assert r.status_code == 429 and r.json["error"]["code"] == "rate_limited"
 
 
 def test_login_is_throttled_per_ip(make_app, world):
     app = make_app(LOGIN_LIMIT="3 per minute")
     client = app.test_client()
-    codes = [client.post("/api/v1/auth/token", json={"phone": f"1390000{i:04d}", "password": "wrong-wrong"}).status_code
-             for i in range(4)]
+    codes = [
+        client.post("/api/v1/auth/token", json={"phone": f"1390000{i:04d}", "password": "wrong-wrong"}).status_code
+        for i in range(4)
+    ]
     assert codes == [401, 401, 401, 429]
 
 

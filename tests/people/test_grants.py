@@ -1,34 +1,72 @@
-from click.testing import CliRunner
-
 from service.people.models import Account, RoleGrant
 
 
 def test_community_admin_grants_grid_worker_to_a_new_account(api, world, session):
-    r = api.as_("community_admin").post("/api/v1/role-grants", json={
-        "phone": "13700000001", "role": "grid_worker", "area_id": world.grid_a.id, "name": "新网格员", "password": "initial-pass"})
+    r = api.as_("community_admin").post(
+        "/api/v1/role-grants",
+        json={
+            "phone": "13700000001",
+            "role": "grid_worker",
+            "area_id": world.grid_a.id,
+            "name": "新网格员",
+            "password": "initial-pass",
+        },
+    )
     assert r.status_code == 201, r.json
     account = session.get(Account, r.json["account_id"])
     assert account.name == "新网格员"
 
 
 def test_cannot_grant_a_role_above_your_own(api, world):
-    r = api.as_("community_admin").post("/api/v1/role-grants", json={
-        "phone": "13700000002", "role": "street_admin", "area_id": world.street.id, "name": "x", "password": "initial-pass"})
+    r = api.as_("community_admin").post(
+        "/api/v1/role-grants",
+        json={
+            "phone": "13700000002",
+            "role": "street_admin",
+            "area_id": world.street.id,
+            "name": "x",
+            "password": "initial-pass",
+        },
+    )
     assert r.status_code == 404  # the street is outside a community admin's scope
-    r = api.as_("street_admin").post("/api/v1/role-grants", json={
-        "phone": "13700000002", "role": "city_admin", "area_id": world.city.id, "name": "x", "password": "initial-pass"})
+    r = api.as_("street_admin").post(
+        "/api/v1/role-grants",
+        json={
+            "phone": "13700000002",
+            "role": "city_admin",
+            "area_id": world.city.id,
+            "name": "x",
+            "password": "initial-pass",
+        },
+    )
     assert r.status_code == 404
 
 
 def test_grid_worker_cannot_grant(api, world):
-    r = api.as_("grid_worker").post("/api/v1/role-grants", json={
-        "phone": "13700000003", "role": "grid_worker", "area_id": world.grid_a.id, "name": "x", "password": "initial-pass"})
+    r = api.as_("grid_worker").post(
+        "/api/v1/role-grants",
+        json={
+            "phone": "13700000003",
+            "role": "grid_worker",
+            "area_id": world.grid_a.id,
+            "name": "x",
+            "password": "initial-pass",
+        },
+    )
     assert r.status_code == 404
 
 
 def test_role_must_match_area_kind(api, world):
-    r = api.as_("city_admin").post("/api/v1/role-grants", json={
-        "phone": "13700000004", "role": "community_admin", "area_id": world.street.id, "name": "x", "password": "initial-pass"})
+    r = api.as_("city_admin").post(
+        "/api/v1/role-grants",
+        json={
+            "phone": "13700000004",
+            "role": "community_admin",
+            "area_id": world.street.id,
+            "name": "x",
+            "password": "initial-pass",
+        },
+    )
     assert r.status_code == 422
 
 
@@ -58,8 +96,10 @@ def test_duplicate_live_grant_conflicts(api, world):
 
 def test_create_admin_cli_bootstraps_a_city_admin(app, world, session):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-admin", "--phone", "13600000009", "--password-stdin", "--area", str(world.city.id)],
-                           input="a-strong-password\n")
+    result = runner.invoke(
+        args=["create-admin", "--phone", "13600000009", "--password-stdin", "--area", str(world.city.id)],
+        input="a-strong-password\n",
+    )
     assert result.exit_code == 0, result.output
     client = app.test_client()
     r = client.post("/api/v1/auth/token", json={"phone": "13600000009", "password": "a-strong-password"})
@@ -69,6 +109,8 @@ def test_create_admin_cli_bootstraps_a_city_admin(app, world, session):
 
 
 def test_create_admin_refuses_a_short_password(app, world):
-    result = app.test_cli_runner().invoke(args=["create-admin", "--phone", "13600000008", "--password-stdin",
-                                                "--area", str(world.city.id)], input="short\n")
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--phone", "13600000008", "--password-stdin", "--area", str(world.city.id)],
+        input="short\n",
+    )
     assert result.exit_code == 1

@@ -3,8 +3,17 @@ import pytest
 from service.people.phones import is_mobile, mask_phone, normalise_phone
 
 
-@pytest.mark.parametrize("raw,ok", [("13800138000", True), ("+86 138-0013-8000", True), ("12800138000", False),
-                                     ("1380013800", False), ("0791-8888888", False), ("abc", False)])
+@pytest.mark.parametrize(
+    "raw,ok",
+    [
+        ("13800138000", True),
+        ("+86 138-0013-8000", True),
+        ("12800138000", False),
+        ("1380013800", False),
+        ("0791-8888888", False),
+        ("abc", False),
+    ],
+)
 def test_mainland_mobile_validation(raw, ok):
     assert is_mobile(normalise_phone(raw)) is ok
 
@@ -14,9 +23,15 @@ def test_mask_phone():
 
 
 def _new_member(world, **kw):
-    body = {"name": "王五", "phone": "13912340000", "party_status": "in_service", "home_building_id": world.building_a.id,
-            "unit_id": world.unit.id, "skills": ["plumbing", "haircut"],
-            "availability": [{"weekday": 5, "start": "09:00", "end": "12:00"}]}
+    body = {
+        "name": "王五",
+        "phone": "13912340000",
+        "party_status": "in_service",
+        "home_building_id": world.building_a.id,
+        "unit_id": world.unit.id,
+        "skills": ["plumbing", "haircut"],
+        "availability": [{"weekday": 5, "start": "09:00", "end": "12:00"}],
+    }
     body.update(kw)
     return body
 
@@ -38,9 +53,13 @@ def test_unknown_skill_and_bad_window_are_refused(api, world):
     admin = api.as_("community_admin")
     r = admin.post("/api/v1/members", json=_new_member(world, skills=["flying"]))
     assert r.status_code == 422 and "skills" in r.json["error"]["fields"]
-    r = admin.post("/api/v1/members", json=_new_member(world, availability=[{"weekday": 1, "start": "12:00", "end": "09:00"}]))
+    r = admin.post(
+        "/api/v1/members", json=_new_member(world, availability=[{"weekday": 1, "start": "12:00", "end": "09:00"}])
+    )
     assert r.status_code == 422
-    r = admin.post("/api/v1/members", json=_new_member(world, availability=[{"weekday": 1, "start": "25:00", "end": "26:00"}]))
+    r = admin.post(
+        "/api/v1/members", json=_new_member(world, availability=[{"weekday": 1, "start": "25:00", "end": "26:00"}])
+    )
     assert r.status_code == 422
 
 
@@ -55,7 +74,9 @@ def test_member_outside_scope_is_404_for_read_update_and_list(api, world):
 
 
 def test_staff_cannot_move_a_member_out_of_their_scope(api, world):
-    r = api.as_("community_admin").patch(f"/api/v1/members/{world.member_a.id}", json={"home_building_id": world.building_b.id})
+    r = api.as_("community_admin").patch(
+        f"/api/v1/members/{world.member_a.id}", json={"home_building_id": world.building_b.id}
+    )
     assert r.status_code == 422
 
 

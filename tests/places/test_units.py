@@ -1,13 +1,27 @@
 def test_community_admin_creates_unit_paired_with_own_community(api, world):
-    r = api.as_("community_admin").post("/api/v1/units", json={
-        "name": "区教育局", "kind": "government", "area_id": world.community_a.id, "community_ids": [world.community_a.id]})
+    r = api.as_("community_admin").post(
+        "/api/v1/units",
+        json={
+            "name": "区教育局",
+            "kind": "government",
+            "area_id": world.community_a.id,
+            "community_ids": [world.community_a.id],
+        },
+    )
     assert r.status_code == 201, r.json
     assert r.json["community_ids"] == [world.community_a.id]
 
 
 def test_pairing_with_a_community_outside_scope_is_refused(api, world):
-    r = api.as_("community_admin").post("/api/v1/units", json={
-        "name": "区教育局", "kind": "government", "area_id": world.community_a.id, "community_ids": [world.community_b.id]})
+    r = api.as_("community_admin").post(
+        "/api/v1/units",
+        json={
+            "name": "区教育局",
+            "kind": "government",
+            "area_id": world.community_a.id,
+            "community_ids": [world.community_b.id],
+        },
+    )
     assert r.status_code == 422
     assert "community_ids" in r.json["error"]["fields"]
 
@@ -28,8 +42,9 @@ def test_unit_admin_sees_and_renames_own_unit_but_not_others(api, world):
 
 
 def test_city_admin_updates_pairings(api, world):
-    r = api.as_("city_admin").patch(f"/api/v1/units/{world.unit.id}",
-                                    json={"community_ids": [world.community_a.id, world.community_b.id]})
+    r = api.as_("city_admin").patch(
+        f"/api/v1/units/{world.unit.id}", json={"community_ids": [world.community_a.id, world.community_b.id]}
+    )
     assert r.status_code == 200 and r.json["community_ids"] == sorted([world.community_a.id, world.community_b.id])
     r = api.as_("city_admin").get(f"/api/v1/units?community_id={world.community_b.id}")
     assert {u["id"] for u in r.json["items"]} == {world.unit.id, world.other_unit.id}

@@ -14,8 +14,11 @@ CITY_RULES = {
     "rating_bonus": "1.0",
     "no_show_penalty": "2.0",
     "activities": {"theme_party_day": "3.0"},
-    "grades": {"method": "thresholds", "otherwise": "不合格",
-               "levels": [{"name": "优秀", "min_points": "30"}, {"name": "良好", "min_points": "10"}]},
+    "grades": {
+        "method": "thresholds",
+        "otherwise": "不合格",
+        "levels": [{"name": "优秀", "min_points": "30"}, {"name": "良好", "min_points": "10"}],
+    },
 }
 
 

@@ -1,4 +1,5 @@
 """Real threads against the real database (PostgreSQL when TEST_DATABASE_URL is set)."""
+
 import threading
 from datetime import datetime
 from decimal import Decimal
@@ -44,9 +45,17 @@ def test_fifty_threads_awarding_the_same_event_leave_one_entry(app, world, rules
     ids = []
 
     def work(_i):
-        entry = ledger.award_service(db.session, member_id=member_id, community_id=community_id,
-                                     service=Service("caring_help", datetime(2026, 10, 13, 9, tzinfo=TZ), Decimal("2")),
-                                     key="award:claim:4242", source_type="claim", source_id=4242, actor_id=None, tz=TZ)
+        entry = ledger.award_service(
+            db.session,
+            member_id=member_id,
+            community_id=community_id,
+            service=Service("caring_help", datetime(2026, 10, 13, 9, tzinfo=TZ), Decimal("2")),
+            key="award:claim:4242",
+            source_type="claim",
+            source_id=4242,
+            actor_id=None,
+            tz=TZ,
+        )
         ids.append(entry.id)
 
     errors = run_threads(app, work)
@@ -60,9 +69,17 @@ def test_fifty_threads_awarding_different_events_never_exceed_the_daily_cap(app,
     member_id, community_id = world.member_a.id, world.community_a.id
 
     def work(i):
-        ledger.award_service(db.session, member_id=member_id, community_id=community_id,
-                             service=Service("caring_help", datetime(2026, 10, 13, 8, i, tzinfo=TZ), Decimal("1.5")),
-                             key=f"award:claim:{i}", source_type="claim", source_id=i, actor_id=None, tz=TZ)
+        ledger.award_service(
+            db.session,
+            member_id=member_id,
+            community_id=community_id,
+            service=Service("caring_help", datetime(2026, 10, 13, 8, i, tzinfo=TZ), Decimal("1.5")),
+            key=f"award:claim:{i}",
+            source_type="claim",
+            source_id=i,
+            actor_id=None,
+            tz=TZ,
+        )
 
     errors = run_threads(app, work)
     assert errors == []

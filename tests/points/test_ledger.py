@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -23,9 +23,16 @@ def at(day: int, hour: int = 9, month: int = 10) -> datetime:
 
 def award(session, world, key, when, hours="2", member=None, community=None, **kw):
     entry = ledger.award_service(
-        session, member_id=(member or world.member_a).id, community_id=(community or world.community_a).id,
-        service=Service(kw.pop("category", "caring_help"), when, Decimal(hours), **kw), key=key,
-        source_type="test", source_id=None, actor_id=None, tz=TZ)
+        session,
+        member_id=(member or world.member_a).id,
+        community_id=(community or world.community_a).id,
+        service=Service(kw.pop("category", "caring_help"), when, Decimal(hours), **kw),
+        key=key,
+        source_type="test",
+        source_id=None,
+        actor_id=None,
+        tz=TZ,
+    )
     session.commit()
     return entry
 
@@ -48,7 +55,10 @@ def test_daily_cap_clips_and_then_grants_nothing(session, world, rules):
     amounts = [award(session, world, f"award:t:{i}", at(13, 8 + i), hours="4").amount for i in range(4)]
     # 8.0 + 8.0 + (20 - 16 = 4.0) + 0
     assert amounts == [80, 80, 40, 0]
-    assert "每日上限 20.0（已得 20.0）: 0.0" in session.scalars(select(LedgerEntry.explanation).order_by(LedgerEntry.id.desc())).first()
+    assert (
+        "每日上限 20.0（已得 20.0）: 0.0"
+        in session.scalars(select(LedgerEntry.explanation).order_by(LedgerEntry.id.desc())).first()
+    )
     assert award(session, world, "award:t:next-day", at(14), hours="4").amount == 80
 
 
@@ -60,7 +70,7 @@ def test_monthly_cap(session, world, rules):
 
 
 def test_reversed_awards_give_their_cap_room_back(session, world, rules):
-    first = award(session, world, "award:r:1", at(13), hours="8")   # 16.0
+    first = award(session, world, "award:r:1", at(13), hours="8")  # 16.0
     ledger.reverse(session, entry=first, reason="录入错误", actor_id=None, area_path=None)
     session.commit()
     assert award(session, world, "award:r:2", at(13, 15), hours="8").amount == 160
@@ -82,8 +92,17 @@ def test_reversal_is_exact_and_happens_at_most_once(session, world, rules):
 
 def test_adjustment_needs_a_reason(session, world, rules):
     with pytest.raises(Invalid):
-        ledger.adjust(session, member_id=world.member_a.id, community_id=world.community_a.id, points=Decimal("5"),
-                      reason="  ", actor_id=None, key="adjustment:1", occurred_at=at(13), area_path=None)
+        ledger.adjust(
+            session,
+            member_id=world.member_a.id,
+            community_id=world.community_a.id,
+            points=Decimal("5"),
+            reason="  ",
+            actor_id=None,
+            key="adjustment:1",
+            occurred_at=at(13),
+            area_path=None,
+        )
 
 
 def test_rule_change_mid_month_leaves_earlier_entries_untouched(session, world, rules):
@@ -140,8 +159,17 @@ def test_the_database_refuses_raw_update_and_delete(app, session, world, rules):
 
 def test_totals_by_side_and_period(session, world, rules):
     award(session, world, "award:p:1", at(13), hours="2")
-    ledger.adjust(session, member_id=world.member_a.id, community_id=world.community_a.id, points=Decimal("-1.5"),
-                  reason="扣减", actor_id=None, key="adjustment:p", occurred_at=at(14), area_path=None)
+    ledger.adjust(
+        session,
+        member_id=world.member_a.id,
+        community_id=world.community_a.id,
+        points=Decimal("-1.5"),
+        reason="扣减",
+        actor_id=None,
+        key="adjustment:p",
+        occurred_at=at(14),
+        area_path=None,
+    )
     session.commit()
     everything = totals(session, world.member_a.id)
     assert everything["total"] == Decimal("2.5") and everything["other"] == Decimal("2.5")

@@ -8,8 +8,15 @@ AWARD = {"category": "caring_help", "hours": 2, "occurred_at": "2026-10-13T09:00
 
 
 def test_member_page_shows_the_double_points_split_and_explanations(client, api, world, rules):
-    api.as_("community_admin").post("/api/v1/points/awards", json={
-        "member_id": world.member_a.id, "community_id": world.community_a.id, **AWARD, "beneficiary_group": "special"})
+    api.as_("community_admin").post(
+        "/api/v1/points/awards",
+        json={
+            "member_id": world.member_a.id,
+            "community_id": world.community_a.id,
+            **AWARD,
+            "beneficiary_group": "special",
+        },
+    )
     login(client, world.member_a.phone)
     page = client.get("/points/me").text
     assert "居住地社区" in page and "单位挂点社区" in page
@@ -22,22 +29,43 @@ def test_rules_editor_publishes_a_version_and_reports_bad_input_on_the_page(clie
     login(client, world.accounts["community_admin"].phone)
     page = client.get("/staff/point-rules").text
     token = csrf_from(page)
-    r = client.post("/staff/point-rules", data={"csrf_token": token, "area_id": world.community_a.id,
-                                                "effective_from": "2026-12-01", "body": "{not json"})
+    r = client.post(
+        "/staff/point-rules",
+        data={
+            "csrf_token": token,
+            "area_id": world.community_a.id,
+            "effective_from": "2026-12-01",
+            "body": "{not json",
+        },
+    )
     assert r.status_code == 422 and "JSON" in r.text
-    r = client.post("/staff/point-rules", data={"csrf_token": token, "area_id": world.community_a.id,
-                                                "effective_from": "2026-12-01",
-                                                "body": '{"default": {"base": "1", "per_hour": "-3"}}'})
+    r = client.post(
+        "/staff/point-rules",
+        data={
+            "csrf_token": token,
+            "area_id": world.community_a.id,
+            "effective_from": "2026-12-01",
+            "body": '{"default": {"base": "1", "per_hour": "-3"}}',
+        },
+    )
     assert r.status_code == 422 and "per_hour" in r.text
-    r = client.post("/staff/point-rules", data={"csrf_token": token, "area_id": world.community_a.id,
-                                                "effective_from": "2026-12-01",
-                                                "body": '{"default": {"base": "1", "per_hour": "3"}}'}, follow_redirects=True)
+    r = client.post(
+        "/staff/point-rules",
+        data={
+            "csrf_token": token,
+            "area_id": world.community_a.id,
+            "effective_from": "2026-12-01",
+            "body": '{"default": {"base": "1", "per_hour": "3"}}',
+        },
+        follow_redirects=True,
+    )
     assert r.status_code == 200 and "v1" in r.text and "2026-12-01" in r.text
 
 
 def test_unit_admin_downloads_the_double_evaluation(client, api, world, rules):
-    api.as_("community_admin").post("/api/v1/points/awards", json={
-        "member_id": world.member_a.id, "community_id": world.community_a.id, **AWARD})
+    api.as_("community_admin").post(
+        "/api/v1/points/awards", json={"member_id": world.member_a.id, "community_id": world.community_a.id, **AWARD}
+    )
     login(client, world.accounts["unit_admin"].phone)
     page = client.get("/unit/double-evaluation?period=year").text
     assert "张三" in page and "双评价" in page
@@ -61,13 +89,22 @@ def test_residence_community_evaluates_a_member_and_the_unit_sees_it(client, api
     login(client, world.accounts["community_admin"].phone)
     page = client.get("/staff/evaluations").text
     assert "张三" in page
-    r = client.post("/staff/evaluations", data={"csrf_token": csrf_from(page), "member_id": world.member_a.id,
-                                                "rating": "excellent", "comment": "主动清理楼道"}, follow_redirects=True)
+    r = client.post(
+        "/staff/evaluations",
+        data={
+            "csrf_token": csrf_from(page),
+            "member_id": world.member_a.id,
+            "rating": "excellent",
+            "comment": "主动清理楼道",
+        },
+        follow_redirects=True,
+    )
     assert "评价已保存" in r.text
     report = api.as_("unit_admin").get(f"/api/v1/units/{world.unit.id}/double-evaluation?period=year").json
     row = next(x for x in report["rows"] if x["member_id"] == world.member_a.id)
     assert row["evaluation"] == {"rating": "excellent", "comment": "主动清理楼道"}
     # Another community cannot evaluate her.
-    r = api.as_("other_community_admin").post("/api/v1/evaluations", json={
-        "member_id": world.member_a.id, "month": "2026-10-01", "rating": "poor"})
+    r = api.as_("other_community_admin").post(
+        "/api/v1/evaluations", json={"member_id": world.member_a.id, "month": "2026-10-01", "rating": "poor"}
+    )
     assert r.status_code == 404

@@ -1,4 +1,5 @@
 """The pure computation of points, against hand-computed values."""
+
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -32,10 +33,17 @@ def test_base_plus_hourly_with_subtotal():
     assert comp.lines == ["基础 2.0", "1.5 h × 3.0/h = 4.5", "小计 6.5"]
 
 
-@pytest.mark.parametrize("unit,mode,hours,expected", [
-    ("half_hour", "down", "2.4", "2.0"), ("half_hour", "nearest", "2.25", "2.5"), ("half_hour", "up", "2.1", "2.5"),
-    ("quarter_hour", "down", "1.3", "1.25"), ("hour", "nearest", "1.5", "2"), ("none", "down", "1.37", "1.37"),
-])
+@pytest.mark.parametrize(
+    "unit,mode,hours,expected",
+    [
+        ("half_hour", "down", "2.4", "2.0"),
+        ("half_hour", "nearest", "2.25", "2.5"),
+        ("half_hour", "up", "2.1", "2.5"),
+        ("quarter_hour", "down", "1.3", "1.25"),
+        ("hour", "nearest", "1.5", "2"),
+        ("none", "down", "1.37", "1.37"),
+    ],
+)
 def test_hour_rounding(unit, mode, hours, expected):
     assert round_hours(Decimal(hours), {"unit": unit, "mode": mode}) == Decimal(expected)
 
@@ -46,8 +54,10 @@ def test_rounding_is_explained():
 
 
 def test_multipliers_multiply_or_take_the_highest():
-    body = {"default": {"base": "0", "per_hour": "2.0"},
-            "multipliers": {"urgent": "1.2", "special_group": "1.5", "evening": "1.2", "weekend": "1.1"}}
+    body = {
+        "default": {"base": "0", "per_hour": "2.0"},
+        "multipliers": {"urgent": "1.2", "special_group": "1.5", "evening": "1.2", "weekend": "1.1"},
+    }
     service = Service("x", SATURDAY_EVENING, Decimal("2"), urgent=True, beneficiary_group="special")
     product = compute(RuleBodySchema().load(body), service, TZ)
     # 4.0 × 1.2 × 1.5 × 1.2 × 1.1 = 9.504 → 9.5
@@ -77,15 +87,18 @@ def test_cap_clips_and_says_so():
     assert apply_cap(Decimal("6.0"), Decimal("20"), Decimal("25"), "每日", []) == Decimal("0")
 
 
-@pytest.mark.parametrize("bad", [
-    {"default": {"base": "-1", "per_hour": "1"}},
-    {"default": {"base": "1"}},
-    {"default": {"base": "1", "per_hour": "1"}, "multipliers": {"urgent": "0.5"}},
-    {"default": {"base": "1", "per_hour": "1"}, "rounding": {"unit": "minute"}},
-    {"default": {"base": "1", "per_hour": "1"}, "activities": {"party": "1"}},
-    {"default": {"base": "1", "per_hour": "1"}, "grades": {"method": "thresholds", "levels": [{"name": "优秀"}]}},
-    {"default": {"base": "1", "per_hour": "1"}, "surprise": True},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"default": {"base": "-1", "per_hour": "1"}},
+        {"default": {"base": "1"}},
+        {"default": {"base": "1", "per_hour": "1"}, "multipliers": {"urgent": "0.5"}},
+        {"default": {"base": "1", "per_hour": "1"}, "rounding": {"unit": "minute"}},
+        {"default": {"base": "1", "per_hour": "1"}, "activities": {"party": "1"}},
+        {"default": {"base": "1", "per_hour": "1"}, "grades": {"method": "thresholds", "levels": [{"name": "优秀"}]}},
+        {"default": {"base": "1", "per_hour": "1"}, "surprise": True},
+    ],
+)
 def test_invalid_rule_bodies_are_refused(bad):
     with pytest.raises(ma.ValidationError):
         RuleBodySchema().load(bad)

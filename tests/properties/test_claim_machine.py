@@ -3,8 +3,9 @@
 A hypothesis state machine drives the real service functions against the real
 database (a fresh copy per example); bounded so the suite stays quick.
 """
+
 import shutil
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -62,12 +63,20 @@ class ClaimMachine(RuleBasedStateMachine):
             m = make_member(s, f"成员{i}", building=world.building_a)
             make_registration(s, m, world.community_a, "residence")
             self.members.append(m.id)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         self.tasks = []
         for start, slots in ((timedelta(days=2), 2), (-timedelta(hours=1), 2)):
-            task = Task(title="t", community_id=world.community_a.id, place_id=world.community_a.id,
-                        category="environment", starts_at=now + start, ends_at=now + start + timedelta(hours=3),
-                        slots=slots, claim_policy="registered", status="open")
+            task = Task(
+                title="t",
+                community_id=world.community_a.id,
+                place_id=world.community_a.id,
+                category="environment",
+                starts_at=now + start,
+                ends_at=now + start + timedelta(hours=3),
+                slots=slots,
+                claim_policy="registered",
+                status="open",
+            )
             s.add(task)
             s.flush()
             self.tasks.append(task.id)
@@ -94,13 +103,19 @@ class ClaimMachine(RuleBasedStateMachine):
                 self.transitions.append((before.get(claim_id), status))
 
     def _claim_of(self, member_index, task_index):
-        return db.session.scalar(select(Claim).where(Claim.member_id == self.members[member_index],
-                                                     Claim.task_id == self.tasks[task_index]).order_by(Claim.id.desc()))
+        return db.session.scalar(
+            select(Claim)
+            .where(Claim.member_id == self.members[member_index], Claim.task_id == self.tasks[task_index])
+            .order_by(Claim.id.desc())
+        )
 
     @rule(m=st.integers(0, MEMBERS - 1), t=st.integers(0, 1))
     def claim(self, m, t):
-        self._try(lambda: tasks.claim_task(db.session, task_id=self.tasks[t], member_id=self.members[m],
-                                           now=datetime.now(timezone.utc)))
+        self._try(
+            lambda: tasks.claim_task(
+                db.session, task_id=self.tasks[t], member_id=self.members[m], now=datetime.now(UTC)
+            )
+        )
 
     @rule(m=st.integers(0, MEMBERS - 1), t=st.integers(0, 1))
     def cancel(self, m, t):
@@ -108,8 +123,11 @@ class ClaimMachine(RuleBasedStateMachine):
         if claim is not None:
             from service.people.scope import Scope
 
-            self._try(lambda: tasks.cancel_claim(db.session, Scope(account_id=None, member_id=self.members[m]),
-                                                 claim.id, datetime.now(timezone.utc)))
+            self._try(
+                lambda: tasks.cancel_claim(
+                    db.session, Scope(account_id=None, member_id=self.members[m]), claim.id, datetime.now(UTC)
+                )
+            )
 
     @rule(m=st.integers(0, MEMBERS - 1))
     def done(self, m):
@@ -119,15 +137,23 @@ class ClaimMachine(RuleBasedStateMachine):
 
         claim = self._claim_of(m, 1)
         if claim is not None:
-            self._try(lambda: tasks.report_done(db.session, Scope(account_id=None, member_id=self.members[m]),
-                                                claim.id, Decimal("1.5"), "", datetime.now(timezone.utc)))
+            self._try(
+                lambda: tasks.report_done(
+                    db.session,
+                    Scope(account_id=None, member_id=self.members[m]),
+                    claim.id,
+                    Decimal("1.5"),
+                    "",
+                    datetime.now(UTC),
+                )
+            )
 
     @rule(m=st.integers(0, MEMBERS - 1), no_show=st.booleans())
     def decide(self, m, no_show):
         claim = self._claim_of(m, 1)
         if claim is not None:
             action = tasks.mark_no_show if no_show else tasks.verify_claim
-            self._try(lambda: action(db.session, self.admin_scope, claim.id, datetime.now(timezone.utc), TZ))
+            self._try(lambda: action(db.session, self.admin_scope, claim.id, datetime.now(UTC), TZ))
 
     @rule(pick=st.integers(0, 20))
     def reverse(self, pick):
@@ -143,10 +169,12 @@ class ClaimMachine(RuleBasedStateMachine):
         for task_id in self.tasks:
             task = db.session.get(Task, task_id)
             db.session.refresh(task)
-            holding = db.session.scalar(select(func.count()).select_from(Claim).where(
-                Claim.task_id == task_id, Claim.status.in_(SLOT_HOLDING)))
-            waiting = db.session.scalar(select(func.count()).select_from(Claim).where(
-                Claim.task_id == task_id, Claim.status == "waiting"))
+            holding = db.session.scalar(
+                select(func.count()).select_from(Claim).where(Claim.task_id == task_id, Claim.status.in_(SLOT_HOLDING))
+            )
+            waiting = db.session.scalar(
+                select(func.count()).select_from(Claim).where(Claim.task_id == task_id, Claim.status == "waiting")
+            )
             assert task.taken == holding <= task.slots
             assert waiting == 0 or task.taken == task.slots  # nobody waits while a slot is free
         db.session.commit()
@@ -159,22 +187,38 @@ class ClaimMachine(RuleBasedStateMachine):
         assert sum(totals(db.session, m)["total"] for m in self.members) == everything
         verified = db.session.scalars(select(Claim.id).where(Claim.status == "verified")).all()
         for claim_id in verified:
-            awards = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(
-                LedgerEntry.idempotency_key == f"award:claim:{claim_id}"))
+            awards = db.session.scalar(
+                select(func.count())
+                .select_from(LedgerEntry)
+                .where(LedgerEntry.idempotency_key == f"award:claim:{claim_id}")
+            )
             assert awards == 1
         db.session.commit()
 
     @invariant()
     def only_allowed_transitions(self):
-        allowed = {(None, "claimed"), (None, "waiting"), ("waiting", "claimed"), ("waiting", "cancelled"),
-                   ("claimed", "cancelled"), ("claimed", "done"), ("claimed", "no_show"), ("checked_in", "done"),
-                   ("checked_in", "no_show"), ("done", "verified"), ("done", "rejected")}
+        allowed = {
+            (None, "claimed"),
+            (None, "waiting"),
+            ("waiting", "claimed"),
+            ("waiting", "cancelled"),
+            ("claimed", "cancelled"),
+            ("claimed", "done"),
+            ("claimed", "no_show"),
+            ("checked_in", "done"),
+            ("checked_in", "no_show"),
+            ("done", "verified"),
+            ("done", "rejected"),
+        }
         for pair in getattr(self, "transitions", []):
             assert pair in allowed, pair
             assert pair[1] in CLAIM_STATUSES
 
 
-ClaimMachine.TestCase.settings = settings(max_examples=15, stateful_step_count=15, deadline=None,
-                                          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+ClaimMachine.TestCase.settings = settings(
+    max_examples=15,
+    stateful_step_count=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 test_claim_machine = ClaimMachine.TestCase

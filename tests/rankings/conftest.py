@@ -1,5 +1,6 @@
 """The app with the rankings and jobs blueprints and CLI (until create_app registers them),
 and a clock: every test passes ``now`` explicitly."""
+
 from datetime import datetime
 from zoneinfo import ZoneInfo
 

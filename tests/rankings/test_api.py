@@ -1,4 +1,5 @@
 """The rankings API: public published boards, live standings for staff, member ranks, corrections, exports."""
+
 import csv
 import io
 from datetime import date
@@ -47,10 +48,17 @@ def test_the_public_board_masks_names_keeps_ranks_and_shows_no_phones_or_ids(cli
     r = client.get(BOARD.format(world.community_a.id))
     assert r.status_code == 200, r.json
     body = r.json
-    assert body["live"] is False and body["snapshot"]["version"] == 1 and body["snapshot"]["period"]["label"] == "2026-10"
+    assert (
+        body["live"] is False and body["snapshot"]["version"] == 1 and body["snapshot"]["period"]["label"] == "2026-10"
+    )
     rows = [(row["position"], row["rank"], row["name"], row["points"]) for row in body["rows"]]
-    assert rows == [(1, 1, "某党员", 8.0), (2, 2, "某党员", 5.0), (3, 2, "钱公开", 5.0), (4, 4, "张三", 2.0),
-                    (5, None, "孙未参与", 0.0)]
+    assert rows == [
+        (1, 1, "某党员", 8.0),
+        (2, 2, "某党员", 5.0),
+        (3, 2, "钱公开", 5.0),
+        (4, 4, "张三", 2.0),
+        (5, None, "孙未参与", 0.0),
+    ]
     text = r.get_data(as_text=True)
     for member in (published["hidden"], published["gone"], published["shown"], world.member_a):
         assert member.phone not in text
@@ -76,10 +84,19 @@ def test_live_standings_are_for_staff_over_the_scope_and_marked(api, world, publ
     assert r.status_code == 200 and r.json["live"] is True and r.json["notice"] == "实时, 未公示"
     assert r.json["snapshot"]["id"] is None
     first = r.json["rows"][0]
-    assert (first["full_name"], first["rank"], first["points"], first["member_id"]) == ("张三", 1, 32.0, world.member_a.id)
+    assert (first["full_name"], first["rank"], first["points"], first["member_id"]) == (
+        "张三",
+        1,
+        32.0,
+        world.member_a.id,
+    )
     assert {row["full_name"]: row["masked"] for row in r.json["rows"]}["王隐名"] is True
-    assert api.as_("unit_admin").get(
-        f"/api/v1/rankings/live?scope=unit&scope_id={world.unit.id}&start=2026-10-01").status_code == 200
+    assert (
+        api.as_("unit_admin")
+        .get(f"/api/v1/rankings/live?scope=unit&scope_id={world.unit.id}&start=2026-10-01")
+        .status_code
+        == 200
+    )
 
 
 def test_a_member_sees_their_rank_in_each_scope(api, world, published, session):
@@ -91,7 +108,9 @@ def test_a_member_sees_their_rank_in_each_scope(api, world, published, session):
     assert scopes["community"]["rank"] == 4 and scopes["community"]["published"] is True
     assert scopes["unit"]["rank"] == 2 and scopes["unit"]["scope_name"] == "市税务局"
     assert api.as_("shown").get(f"/api/v1/members/{world.member_a.id}/rank").status_code == 404
-    assert api.as_("community_admin").get(f"/api/v1/members/{world.member_a.id}/rank?date=2026-10-02").status_code == 200
+    assert (
+        api.as_("community_admin").get(f"/api/v1/members/{world.member_a.id}/rank?date=2026-10-02").status_code == 200
+    )
     live = api.as_("member").get(f"/api/v1/members/{world.member_a.id}/rank?period=year&date=2026-10-15")
     assert {s["published"] for s in live.json["scopes"]} == {False}
     assert {s["scope"]: s["rank"] for s in live.json["scopes"]}["community"] == 4

@@ -1,7 +1,8 @@
 """Ranking pages: the public board, the member's rank card, the staff dashboard, 红黑榜 review, exports."""
+
 import io
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 
 import pytest
 from flask import render_template_string
@@ -97,10 +98,16 @@ def test_a_street_board_shows_its_red_black_list(client, api, world, board, sess
     make_registration(session, world.member_a, world.community_b, "unit", approved_at=at(2026, 9, 1))
     make_entry(session, world.member_a, world.community_a, 2, at(2026, 10, 20), side="residence")
     settle(session)
-    units.set_thresholds(session, scope_for(session, world.accounts["street_admin"]), world.street.id, {"min_members": 1})
+    units.set_thresholds(
+        session, scope_for(session, world.accounts["street_admin"]), world.street.id, {"min_members": 1}
+    )
     session.commit()
-    assert api.as_("street_admin").post("/api/v1/red-black-lists",
-                                        json={"area_id": world.street.id, "start": "2026-10-01"}).status_code == 201
+    assert (
+        api.as_("street_admin")
+        .post("/api/v1/red-black-lists", json={"area_id": world.street.id, "start": "2026-10-01"})
+        .status_code
+        == 201
+    )
     page = client.get(f"/boards/{world.street.id}").text
     red_black = page.split('id="red-black"')[1]
     assert "市税务局 <small>双报到 100% · 居住地服务 100% · 人均 2.0 分</small>" in red_black
@@ -109,20 +116,20 @@ def test_a_street_board_shows_its_red_black_list(client, api, world, board, sess
 def test_the_member_rank_card_partial(app, session, world, board, monkeypatch):
     from service.rankings import pages
 
-    monkeypatch.setattr(pages, "_now", lambda: datetime(2026, 11, 15, tzinfo=timezone.utc))
+    monkeypatch.setattr(pages, "_now", lambda: datetime(2026, 11, 15, tzinfo=UTC))
     member = session.get(type(board[0]), board[2].id)
-    card = service.member_rank_card(session, member.id, datetime(2026, 11, 15, tzinfo=timezone.utc), TZ)
+    card = service.member_rank_card(session, member.id, datetime(2026, 11, 15, tzinfo=UTC), TZ)
     assert card["period"].label == "2026-10"
     assert {s["scope"]: s["rank"] for s in card["scopes"]} == {"city": 2, "district": 2, "street": 2, "community": 2}
     with app.test_request_context("/"):
         html = render_template_string('{% include "rankings/_member_rank.html" %}', member=member)
         nobody = render_template_string('{% include "rankings/_member_rank.html" %}', member=None)
     assert 'id="member-rank"' in html and "2026-10" in html and html.count("第2名") == 4
-    assert f'/boards/{world.community_a.id}' in html and nobody.strip() == ""
+    assert f"/boards/{world.community_a.id}" in html and nobody.strip() == ""
 
 
 def test_the_dashboard_draws_its_charts_in_svg_for_staff_only(client, world, board, session):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     make_entry(session, board[1], world.community_a, 6, now - timedelta(days=1))
     make_need(session, world.community_a, status="closed", created_at=now - timedelta(days=3), rating=5)
     make_need(session, world.community_a, status="accepted", created_at=now - timedelta(days=2))
@@ -170,8 +177,11 @@ def test_red_black_review_page_previews_and_publishes(client, world, board):
     login(client, world.accounts["street_admin"].phone)
     page = client.get(f"/staff/red-black-lists?area_id={world.street.id}&start=2026-10-01").text
     assert "预览, 未发布" in page and "市税务局" in page
-    r = client.post("/staff/red-black-lists", data={"csrf_token": csrf_from(page), "area_id": world.street.id,
-                                                    "start": "2026-10-01"}, follow_redirects=True)
+    r = client.post(
+        "/staff/red-black-lists",
+        data={"csrf_token": csrf_from(page), "area_id": world.street.id, "start": "2026-10-01"},
+        follow_redirects=True,
+    )
     assert r.status_code == 200 and "红黑榜已发布" in r.text and "确认发布" not in r.text
     assert client.get(f"/api/v1/red-black-lists?area_id={world.street.id}&start=2026-10-01").status_code == 200
 
@@ -184,8 +194,8 @@ def test_the_member_home_page_shows_last_months_rank(client, session, world, mon
     service.publish_period(session, OCTOBER, AFTER)
     session.commit()
     session.close()
-    monkeypatch.setattr(pages, "_now", lambda: datetime(2026, 11, 15, tzinfo=timezone.utc))
+    monkeypatch.setattr(pages, "_now", lambda: datetime(2026, 11, 15, tzinfo=UTC))
     login(client, world.member_a.phone)
     html = client.get("/").text
-    card = html[html.index('id="member-rank"'):]
+    card = html[html.index('id="member-rank"') :]
     assert "2026-10" in card and "第1名" in card

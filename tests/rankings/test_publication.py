@@ -1,4 +1,5 @@
 """Publishing snapshots: idempotent, atomic, immutable; corrections supersede; rules never recomputed."""
+
 import os
 import signal
 import subprocess
@@ -41,8 +42,11 @@ def october(session, world):
 
 
 def _rows(session, snapshot_id):
-    return session.execute(select(SnapshotRow.position, SnapshotRow.member_id, SnapshotRow.rank, SnapshotRow.points)
-                           .where(SnapshotRow.snapshot_id == snapshot_id).order_by(SnapshotRow.position)).all()
+    return session.execute(
+        select(SnapshotRow.position, SnapshotRow.member_id, SnapshotRow.rank, SnapshotRow.points)
+        .where(SnapshotRow.snapshot_id == snapshot_id)
+        .order_by(SnapshotRow.position)
+    ).all()
 
 
 def test_a_snapshot_records_what_it_summed_and_publishing_again_changes_nothing(session, world, october):
@@ -54,8 +58,9 @@ def test_a_snapshot_records_what_it_summed_and_publishing_again_changes_nothing(
     assert [(r.rank, r.points) for r in _rows(session, snapshot.id)] == [(1, 90), (2, 50), (2, 50), (4, 10)]
     assert snapshot.unranked_member_ids == [world.member_a.id]
     assert len(snapshot.checksum) == 64 and service.verify(session, snapshot)
-    again, created_again = service.publish_snapshot(session, "community", world.community_a.id, OCTOBER, "total",
-                                                    AFTER + timedelta(days=3))
+    again, created_again = service.publish_snapshot(
+        session, "community", world.community_a.id, OCTOBER, "total", AFTER + timedelta(days=3)
+    )
     assert (again.id, created_again) == (snapshot.id, False)
     assert session.scalar(select(func.count()).select_from(RankingSnapshot)) == 1
 
@@ -68,8 +73,9 @@ def test_a_period_is_published_only_after_it_ends(session, world, october):
 
 
 def test_publishing_a_period_covers_every_scope_and_side_once(session, world, october):
-    scopes = session.scalar(select(func.count()).select_from(Area).where(
-        Area.kind.in_(("city", "district", "street", "community")))) + session.scalar(select(func.count()).select_from(Unit))
+    scopes = session.scalar(
+        select(func.count()).select_from(Area).where(Area.kind.in_(("city", "district", "street", "community")))
+    ) + session.scalar(select(func.count()).select_from(Unit))
     assert service.publish_period(session, OCTOBER, AFTER) == scopes * 3
     assert service.publish_period(session, OCTOBER, AFTER + timedelta(hours=1)) == 0
     keys = session.execute(select(RankingSnapshot.scope_kind, RankingSnapshot.scope_id, RankingSnapshot.side)).all()
@@ -79,7 +85,9 @@ def test_publishing_a_period_covers_every_scope_and_side_once(session, world, oc
     unit = service.latest_version(session, "unit", world.unit.id, "month", OCTOBER.start, "total")
     assert [r.member_id for r in _rows(session, unit.id)] == october
     # The bulk path and the one-scope path agree to the byte.
-    single = service.compute(session, service.resolve_scope(session, "street", world.street.id), OCTOBER, "total", AFTER)[0]
+    single = service.compute(
+        session, service.resolve_scope(session, "street", world.street.id), OCTOBER, "total", AFTER
+    )[0]
     street = service.latest_version(session, "street", world.street.id, "month", OCTOBER.start, "total")
     assert street.checksum == service.checksum(single.rows, single.unranked)
 
@@ -90,16 +98,37 @@ def test_a_rule_change_mid_period_never_alters_what_the_snapshot_sums(session, w
     body = {"default": {"base": "0", "per_hour": "2.0"}, "rounding": {"unit": "half_hour", "mode": "down"}}
     first = publish_rule_set(session, None, area_id=world.city.id, effective_from=date(2020, 1, 1), body=body)
     session.commit()
-    early = ledger.award_service(session, member_id=world.member_a.id, community_id=world.community_a.id,
-                                 service=Service("caring_help", at(2026, 1, 5, 9), Decimal("2")), key="t:1",
-                                 source_type="test", source_id=1, actor_id=None, tz=TZ)
+    early = ledger.award_service(
+        session,
+        member_id=world.member_a.id,
+        community_id=world.community_a.id,
+        service=Service("caring_help", at(2026, 1, 5, 9), Decimal("2")),
+        key="t:1",
+        source_type="test",
+        source_id=1,
+        actor_id=None,
+        tz=TZ,
+    )
     session.commit()
-    second = publish_rule_set(session, None, area_id=world.city.id, effective_from=date(2026, 1, 10),
-                              body=body | {"default": {"base": "0", "per_hour": "3.0"}})
+    second = publish_rule_set(
+        session,
+        None,
+        area_id=world.city.id,
+        effective_from=date(2026, 1, 10),
+        body=body | {"default": {"base": "0", "per_hour": "3.0"}},
+    )
     session.commit()
-    late = ledger.award_service(session, member_id=world.member_a.id, community_id=world.community_a.id,
-                                service=Service("caring_help", at(2026, 1, 12, 9), Decimal("2")), key="t:2",
-                                source_type="test", source_id=2, actor_id=None, tz=TZ)
+    late = ledger.award_service(
+        session,
+        member_id=world.member_a.id,
+        community_id=world.community_a.id,
+        service=Service("caring_help", at(2026, 1, 12, 9), Decimal("2")),
+        key="t:2",
+        source_type="test",
+        source_id=2,
+        actor_id=None,
+        tz=TZ,
+    )
     session.commit()
     assert (early.amount, late.amount) == (40, 60)
     # Awards are booked by the real clock, so the period is the one holding their booking.
@@ -110,11 +139,17 @@ def test_a_rule_change_mid_period_never_alters_what_the_snapshot_sums(session, w
     assert [(r.member_id, r.points) for r in _rows(session, snapshot.id)] == [(world.member_a.id, 100)]
     assert snapshot.rule_set_ids == sorted([first.id, second.id])
     # Yet another version, claiming to apply from before both services: nothing changes.
-    publish_rule_set(session, None, area_id=world.city.id, effective_from=date(2026, 1, 1),
-                     body=body | {"default": {"base": "0", "per_hour": "9.0"}})
+    publish_rule_set(
+        session,
+        None,
+        area_id=world.city.id,
+        effective_from=date(2026, 1, 1),
+        body=body | {"default": {"base": "0", "per_hour": "9.0"}},
+    )
     session.commit()
-    again = service.compute(session, service.resolve_scope(session, "community", world.community_a.id), month, "total",
-                            after)[0]
+    again = service.compute(
+        session, service.resolve_scope(session, "community", world.community_a.id), month, "total", after
+    )[0]
     assert service.checksum(again.rows, again.unranked) == snapshot.checksum
 
 
@@ -132,7 +167,9 @@ def test_a_correction_supersedes_and_the_old_version_stays_readable(session, wor
     assert _rows(session, new.id)[0][1:] == (world.member_a.id, 1, 120)
     assert [r[3] for r in _rows(session, old.id)] == [90, 50, 50, 10]  # untouched
     assert service.verify(session, old) and service.verify(session, new)
-    assert service.latest_version(session, "community", world.community_a.id, "month", OCTOBER.start, "total").id == new.id
+    assert (
+        service.latest_version(session, "community", world.community_a.id, "month", OCTOBER.start, "total").id == new.id
+    )
     assert service.superseded_by(session, old) == new.id
     with pytest.raises(Conflict):
         service.correct(session, street_admin, old.id, "again", at(2026, 11, 3, 11), TZ)
@@ -159,10 +196,18 @@ def test_a_failure_inside_a_publication_leaves_whole_snapshots_or_none(app, sess
     snapshots = session.scalars(select(RankingSnapshot)).all()
     assert len(snapshots) == 2
     for snapshot in snapshots:
-        assert session.scalar(select(func.count()).select_from(SnapshotRow).where(
-            SnapshotRow.snapshot_id == snapshot.id)) == snapshot.ranked_count
-    assert session.scalar(select(func.count()).select_from(SnapshotRow).where(
-        SnapshotRow.snapshot_id.not_in([s.id for s in snapshots]))) == 0
+        assert (
+            session.scalar(select(func.count()).select_from(SnapshotRow).where(SnapshotRow.snapshot_id == snapshot.id))
+            == snapshot.ranked_count
+        )
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(SnapshotRow)
+            .where(SnapshotRow.snapshot_id.not_in([s.id for s in snapshots]))
+        )
+        == 0
+    )
     monkeypatch.setattr(service, "_insert_rows", real)
     published = service.publish_period(session, OCTOBER, AFTER)
     total = session.scalar(select(func.count()).select_from(RankingSnapshot))
@@ -198,8 +243,14 @@ with app.app_context():
 
 def test_a_process_killed_mid_publication_leaves_nothing(database_url, session, world, october):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    child = subprocess.Popen([sys.executable, "-c", CHILD, database_url, str(world.community_a.id)], cwd=root,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, database_url, str(world.community_a.id)],
+        cwd=root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert child.stdout.readline().strip() == "rows written", child.stderr.read()
         os.kill(child.pid, signal.SIGKILL)

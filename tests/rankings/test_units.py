@@ -1,4 +1,5 @@
 """Units by participation and the 红黑榜: figures, thresholds, preview, publication."""
+
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,9 +21,9 @@ def participation(session, world):
     """市税务局: 张三 and five more in-service members; 区人民医院: 李四 and three more, none registered."""
     a, b, ca, cb = world.building_a, world.building_b, world.community_a, world.community_b
     tax = [make_member(session, f"税务{i}", building=a, unit=world.unit) for i in range(5)]
-    make_member(session, "税务退休", building=a, unit=world.unit, status="retired")      # not in service
+    make_member(session, "税务退休", building=a, unit=world.unit, status="retired")  # not in service
     left = make_member(session, "税务调离", building=a, unit=world.unit)
-    left.active = False                                                                  # not counted
+    left.active = False  # not counted
     for member in tax:
         make_registration(session, member, ca, "residence", approved_at=at(2026, 9, 1))
         make_registration(session, member, cb, "unit", approved_at=at(2026, 9, 2))
@@ -40,10 +41,12 @@ def participation(session, world):
 
 
 def _figures(session, area, now=AFTER):
-    return units.unit_figures(session, area, OCTOBER, hwm=10 ** 9, asof=min(OCTOBER.end_utc, now))
+    return units.unit_figures(session, area, OCTOBER, hwm=10**9, asof=min(OCTOBER.end_utc, now))
 
 
-def test_unit_figures_count_in_service_members_registrations_and_verified_residence_service(session, world, participation):
+def test_unit_figures_count_in_service_members_registrations_and_verified_residence_service(
+    session, world, participation
+):
     figures = {f.unit_id: f for f in _figures(session, world.city)}
     tax, hospital = figures[world.unit.id], figures[world.other_unit.id]
     assert (tax.members, tax.registered_both, tax.served_residence, tax.points) == (6, 5, 3, 170)
@@ -72,8 +75,12 @@ def test_preview_publish_and_read_through_the_api(api, client, world, participat
     url = f"/api/v1/red-black-lists?area_id={world.city.id}&start=2026-10-01"
     assert client.get(url).status_code == 404
     assert api.get(f"/api/v1/red-black-lists/preview?area_id={world.city.id}&start=2026-10-01").status_code == 401
-    assert api.as_("community_admin").get(
-        f"/api/v1/red-black-lists/preview?area_id={world.city.id}&start=2026-10-01").status_code == 404
+    assert (
+        api.as_("community_admin")
+        .get(f"/api/v1/red-black-lists/preview?area_id={world.city.id}&start=2026-10-01")
+        .status_code
+        == 404
+    )
     preview = api.as_("city_admin").get(f"/api/v1/red-black-lists/preview?area_id={world.city.id}&start=2026-10-15")
     assert preview.status_code == 200 and preview.json["preview"] is True and preview.json["published_id"] is None
     assert [r["unit_name"] for r in preview.json["red"]] == ["市税务局"]
@@ -87,8 +94,14 @@ def test_preview_publish_and_read_through_the_api(api, client, world, participat
     public = client.get(url)
     assert public.status_code == 200 and public.json["published_id"] == r.json["published_id"]
     red = public.json["red"][0]
-    assert (red["members"], red["registered_both"], red["served_residence"], red["participation_pct"],
-            red["residence_service_pct"], red["points_per_member"]) == (6, 5, 3, 83.3, 50.0, 2.8)
+    assert (
+        red["members"],
+        red["registered_both"],
+        red["served_residence"],
+        red["participation_pct"],
+        red["residence_service_pct"],
+        red["points_per_member"],
+    ) == (6, 5, 3, 83.3, 50.0, 2.8)
     street = {"area_id": world.street.id, "start": "2026-10-01"}
     assert api.as_("community_admin").post("/api/v1/red-black-lists", json=street).status_code == 404  # not theirs
     assert api.as_("street_admin").post("/api/v1/red-black-lists", json=street).status_code == 201
@@ -112,8 +125,8 @@ def test_thresholds_through_the_api(api, world):
 
 
 def test_the_scheduler_publishes_after_the_review_window(session, world, participation):
-    assert units.publish_due(session, at(2026, 11, 2, 1), TZ) == 0      # still under review
-    assert units.publish_due(session, at(2026, 11, 3, 1), TZ) == 3      # the city and both streets
+    assert units.publish_due(session, at(2026, 11, 2, 1), TZ) == 0  # still under review
+    assert units.publish_due(session, at(2026, 11, 3, 1), TZ) == 3  # the city and both streets
     assert units.publish_due(session, at(2026, 11, 4, 1), TZ) == 0
     published = units.get_published(session, world.street.id, OCTOBER)
     assert published.published_by_id is None and [e.verdict for e in published.entries] == ["red"]
@@ -125,5 +138,7 @@ def test_units_ranked_by_participation_for_any_period(api, world, participation)
     assert api.as_("member").get(url).status_code == 404
     r = api.as_("city_admin").get(url)
     assert r.status_code == 200 and r.json["live"] is True and r.json["period"]["label"] == "2026-Q4"
-    assert [(u["unit_name"], u["position"], u["members"]) for u in r.json["units"]] == [("市税务局", 1, 6),
-                                                                                        ("区人民医院", 2, 4)]
+    assert [(u["unit_name"], u["position"], u["members"]) for u in r.json["units"]] == [
+        ("市税务局", 1, 6),
+        ("区人民医院", 2, 4),
+    ]

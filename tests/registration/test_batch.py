@@ -1,4 +1,5 @@
 """Batch approve / reject: each id answers on its own; successes stay when others fail."""
+
 from service.registration.models import Registration
 
 from ..factories import make_member, make_registration
@@ -33,7 +34,13 @@ def test_batch_approve_answers_per_id(api, world, session, settled):
     assert results[999999]["status"] == 404
     assert results[ids["done"]]["status"] == 409 and results[ids["done"]]["error"]["allowed"] == ["withdraw"]
     statuses = {k: session.get(Registration, v).status for k, v in ids.items()}
-    assert statuses == {"a_res": "approved", "a_unit": "approved", "wang": "approved", "b": "pending", "done": "approved"}
+    assert statuses == {
+        "a_res": "approved",
+        "a_unit": "approved",
+        "wang": "approved",
+        "b": "pending",
+        "done": "approved",
+    }
 
 
 def test_batch_reject_needs_a_reason_for_all(api, world, session, settled):

@@ -1,4 +1,5 @@
 """The unit's compliance list: in-service party members without both registrations, JSON and XLSX."""
+
 import io
 
 import pytest
@@ -45,7 +46,11 @@ def test_compliance_exports_xlsx(api, world, roster):
     assert rows[0] == ["姓名", "手机号", "居住地社区", "单位挂点社区", "缺少"]
     body = {row[0]: row for row in rows[1:]}
     assert set(body) == {"王五", "赵六"}
-    assert body["王五"][2] == "已通过（金山社区）" and body["王五"][3] == "待审核（金山社区）" and body["王五"][4] == "单位挂点社区"
+    assert (
+        body["王五"][2] == "已通过（金山社区）"
+        and body["王五"][3] == "待审核（金山社区）"
+        and body["王五"][4] == "单位挂点社区"
+    )
     assert body["赵六"][2] == "未报到" and body["赵六"][4] == "居住地社区、单位挂点社区"
     assert len(body["赵六"][1]) == 11
 

@@ -1,4 +1,5 @@
 """Real threads against the real database: the checks hold when requests race."""
+
 import threading
 
 from sqlalchemy import func, select
@@ -66,6 +67,9 @@ def test_racing_approvals_approve_once(app, world, session):
 
     assert race(app, work) == ["conflict"] * (THREADS - 1) + ["ok"]
     with app.app_context():
-        actions = list(db.session.scalars(select(RegistrationEvent.action)
-                                          .where(RegistrationEvent.registration_id == registration_id)))
+        actions = list(
+            db.session.scalars(
+                select(RegistrationEvent.action).where(RegistrationEvent.registration_id == registration_id)
+            )
+        )
         assert sorted(actions) == ["approved", "filed"]

@@ -1,6 +1,7 @@
 """The demo city's registrations: every state, believable dates, and something to do for the demo logins."""
+
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from sqlalchemy import func, select
 
@@ -11,7 +12,7 @@ from service.registration import service
 from service.registration.demo import build_registrations
 from service.registration.models import Registration, RegistrationEvent
 
-NOW = datetime(2026, 11, 22, 4, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 
 
 def test_demo_registrations_cover_every_state(session):
@@ -25,13 +26,21 @@ def test_demo_registrations_cover_every_state(session):
 
     # Most in-service party members are approved on both sides.
     in_service = session.scalar(select(func.count()).select_from(Member).where(Member.party_status == "in_service"))
-    both = session.scalar(select(func.count()).select_from(
-        select(Registration.member_id).join(Member, Member.id == Registration.member_id)
-        .where(Member.party_status == "in_service", Registration.status == "approved")
-        .group_by(Registration.member_id).having(func.count() == 2).subquery()))
+    both = session.scalar(
+        select(func.count()).select_from(
+            select(Registration.member_id)
+            .join(Member, Member.id == Registration.member_id)
+            .where(Member.party_status == "in_service", Registration.status == "approved")
+            .group_by(Registration.member_id)
+            .having(func.count() == 2)
+            .subquery()
+        )
+    )
     assert both > in_service / 2
 
-    oldest, newest = session.execute(select(func.min(Registration.approved_at), func.max(Registration.approved_at))).one()
+    oldest, newest = session.execute(
+        select(func.min(Registration.approved_at), func.max(Registration.approved_at))
+    ).one()
     assert NOW - timedelta(days=250) < oldest < NOW - timedelta(days=200) and newest <= NOW
     # A superseded record ends the moment its successor was approved, and says which one that was.
     for old in session.scalars(select(Registration).where(Registration.status == "superseded").limit(20)):

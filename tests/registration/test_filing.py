@@ -1,4 +1,5 @@
 """Filing a registration: the residence and pairing rules, staff filing and overrides, duplicates."""
+
 from sqlalchemy import select
 
 from service.audit.models import AuditEvent
@@ -56,7 +57,10 @@ def test_bad_input_is_refused(api, world):
     assert file(api, "member", community_id=999999, side="residence").status_code == 422
     r = file(api, "member", community_id=world.community_a.id, side="residence", status="approved")
     assert r.status_code == 422 and "status" in r.json["error"]["fields"]
-    assert api.post("/api/v1/registrations", json={"community_id": world.community_a.id, "side": "unit"}).status_code == 401
+    assert (
+        api.post("/api/v1/registrations", json={"community_id": world.community_a.id, "side": "unit"}).status_code
+        == 401
+    )
 
 
 def test_staff_files_on_behalf_of_a_member(api, world):
@@ -90,8 +94,14 @@ def test_override_only_by_an_admin_of_that_community(api, world):
     r = file(api, "grid_worker", community_id=world.community_a.id, side="residence", member_id=world.member_a.id)
     assert r.status_code == 403
     # Managing B does not reveal a member who neither lives in B nor works at a unit paired with it.
-    r = file(api, "other_community_admin", community_id=world.community_b.id, side="residence",
-             member_id=world.member_a.id, override_reason="理由")
+    r = file(
+        api,
+        "other_community_admin",
+        community_id=world.community_b.id,
+        side="residence",
+        member_id=world.member_a.id,
+        override_reason="理由",
+    )
     assert r.status_code == 404
 
 

@@ -1,4 +1,5 @@
 """Scoping: records outside the caller's scope answer 404 and lists never leak."""
+
 from ..factories import make_registration
 
 
@@ -41,8 +42,10 @@ def test_lists_follow_the_area_tree_and_the_unit(api, world, session, settled):
 
 
 def test_list_filters_and_pagination(api, world, session, settled):
-    ids = [make_registration(session, world.member_a, world.community_a, "residence", status="rejected").id
-           for _ in range(3)]
+    ids = [
+        make_registration(session, world.member_a, world.community_a, "residence", status="rejected").id
+        for _ in range(3)
+    ]
     active = make_registration(session, world.member_a, world.community_a, "unit").id
     settled()
     admin = api.as_("community_admin")
@@ -69,7 +72,9 @@ def test_staff_see_members_who_report_to_their_community(api, world, newcomer):
     """王五 lives in B; while his unit-side registration with A is pending or approved, A's staff see him."""
     admin = api.as_("community_admin")
     assert admin.get(f"/api/v1/members/{newcomer.id}").status_code == 404
-    filed = api.as_("newcomer").post("/api/v1/registrations", json={"community_id": world.community_a.id, "side": "unit"})
+    filed = api.as_("newcomer").post(
+        "/api/v1/registrations", json={"community_id": world.community_a.id, "side": "unit"}
+    )
     assert filed.status_code == 201
     assert admin.get(f"/api/v1/members/{newcomer.id}").status_code == 200
     assert newcomer.id in {m["id"] for m in admin.get("/api/v1/members?per_page=200").json["items"]}

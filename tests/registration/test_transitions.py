@@ -1,4 +1,5 @@
 """The state machine: pending → approved | rejected, approved → withdrawn | superseded."""
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -42,7 +43,9 @@ def test_approval_records_who_when_and_an_audit_event(api, world, session):
     assert r.json["approved_at"] is not None and r.json["approved_at"] == r.json["decided_at"]
     assert r.json["decided_by_id"] == world.accounts["community_admin"].id and r.json["ended_at"] is None
     assert [(e["action"], e["from_status"], e["to_status"]) for e in r.json["events"]] == [
-        ("filed", None, "pending"), ("approved", "pending", "approved")]
+        ("filed", None, "pending"),
+        ("approved", "pending", "approved"),
+    ]
     assert r.json["events"][1]["actor_name"] == "金山书记"
     actions = set(session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == filed.json["id"])))
     assert {"registration.file", "registration.approve"} <= actions
@@ -74,7 +77,9 @@ def test_withdrawal_ends_the_registration_and_keeps_the_why(api, world, session,
     assert again.status_code == 409 and again.json["error"]["allowed"] == []
     assert r.json["ended_at"] is not None and r.json["approved_at"] is not None and r.json["reason"] == "已调离税务局"
     assert api.as_("member").get(f"/api/v1/members/{world.member_a.id}/registrations").json["missing"] == [
-        "residence", "unit"]
+        "residence",
+        "unit",
+    ]
 
 
 def test_only_the_right_people_may_move_a_registration(api, world, session, settled):
@@ -95,13 +100,19 @@ def test_only_the_right_people_may_move_a_registration(api, world, session, sett
 def test_moving_house_supersedes_the_old_residence_and_keeps_history(api, world, session, settled):
     old_id = make_registration(session, world.member_a, world.community_a, "residence").id
     settled()
-    moved = api.as_("city_admin").patch(f"/api/v1/members/{world.member_a.id}", json={"home_building_id": world.building_b.id})
+    moved = api.as_("city_admin").patch(
+        f"/api/v1/members/{world.member_a.id}", json={"home_building_id": world.building_b.id}
+    )
     assert moved.status_code == 200
-    filed = api.as_("member").post("/api/v1/registrations", json={"community_id": world.community_b.id, "side": "residence"})
+    filed = api.as_("member").post(
+        "/api/v1/registrations", json={"community_id": world.community_b.id, "side": "residence"}
+    )
     assert filed.status_code == 201
     # Until the new community approves, the old registration still counts.
     status = api.as_("member").get(f"/api/v1/members/{world.member_a.id}/registrations").json
-    assert status["active"] == {"residence": world.community_a.id} and status["pending"] == {"residence": world.community_b.id}
+    assert status["active"] == {"residence": world.community_a.id} and status["pending"] == {
+        "residence": world.community_b.id
+    }
 
     approved = api.as_("other_community_admin").post(f"/api/v1/registrations/{filed.json['id']}/approve")
     assert approved.status_code == 200
@@ -138,7 +149,12 @@ def test_approving_never_leaves_two_active_on_a_side(api, world, session, settle
     pending = make_registration(session, world.member_a, world.community_b, "unit", status="pending").id
     settled()
     assert api.as_("other_community_admin").post(f"/api/v1/registrations/{pending}/approve").status_code == 200
-    active = session.scalars(select(Registration).where(Registration.member_id == world.member_a.id,
-                                                        Registration.side == "unit", Registration.status == "approved")).all()
+    active = session.scalars(
+        select(Registration).where(
+            Registration.member_id == world.member_a.id, Registration.side == "unit", Registration.status == "approved"
+        )
+    ).all()
     assert [r.id for r in active] == [pending]
-    assert session.scalar(select(RegistrationEvent.action).where(RegistrationEvent.action == "superseded")) == "superseded"
+    assert (
+        session.scalar(select(RegistrationEvent.action).where(RegistrationEvent.action == "superseded")) == "superseded"
+    )

@@ -15,12 +15,13 @@ validation/state answer (400, 409, 422) that proves the request got past the che
 A role written ``ok/404`` gets ``ok`` on its own side and 404 on the other; a single value
 applies to both sides. Roles not named get the entry's ``rest`` value.
 """
+
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 
 import pytest
 
@@ -29,16 +30,36 @@ from service import create_app
 from ..factories import ApiClient, make_entry, make_need, make_registration, settle
 
 ROLES = ("anonymous", "member", "grid_worker", "unit_admin", "community_admin", "street_admin", "city_admin")
-SHORT = {"anon": "anonymous", "member": "member", "grid": "grid_worker", "unit": "unit_admin",
-         "community": "community_admin", "street": "street_admin", "city": "city_admin"}
+SHORT = {
+    "anon": "anonymous",
+    "member": "member",
+    "grid": "grid_worker",
+    "unit": "unit_admin",
+    "community": "community_admin",
+    "street": "street_admin",
+    "city": "city_admin",
+}
 ALLOWED = {200, 201, 204, 400, 409, 422}
 
 # Path parameter → the object it names (override per entry with ``path=``).
-PATH_OBJECTS = {"area_id": "community", "claim_id": "claim", "department_id": "department", "run_id": "grade_run",
-                "member_id": "member", "need_id": "need", "code": "need_code", "rule_set_id": "rule_set",
-                "entry_id": "entry", "snapshot_id": "snapshot", "registration_id": "registration",
-                "grant_id": "grant", "task_id": "task", "unit_id": "unit", "invitation_id": "invitation",
-                "pair_id": "pair"}
+PATH_OBJECTS = {
+    "area_id": "community",
+    "claim_id": "claim",
+    "department_id": "department",
+    "run_id": "grade_run",
+    "member_id": "member",
+    "need_id": "need",
+    "code": "need_code",
+    "rule_set_id": "rule_set",
+    "entry_id": "entry",
+    "snapshot_id": "snapshot",
+    "registration_id": "registration",
+    "grant_id": "grant",
+    "task_id": "task",
+    "unit_id": "unit",
+    "invitation_id": "invitation",
+    "pair_id": "pair",
+}
 
 
 @dataclass
@@ -79,7 +100,7 @@ PAIR_READ = "anon:401 member:ok/404 grid:ok/404 unit:404 community:ok/404 street
 
 
 def _ts(hours: float) -> str:
-    return (datetime.now(timezone.utc) + timedelta(hours=hours)).isoformat()
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
 
 
 LAST_MONTH = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
@@ -88,10 +109,14 @@ MATRIX: dict[str, Entry] = {
     # --- docs and auth
     "GET /api/v1/openapi.json": Entry(PUBLIC),
     "GET /api/v1/docs": Entry(PUBLIC),
-    "POST /api/v1/auth/token": Entry("rest:401", body={"phone": "13900000000", "password": "wrong-password"},
-                                     note="public door: a wrong password is 401 for everyone"),
-    "DELETE /api/v1/auth/token": Entry("anon:401 rest:401/ok",
-                                      note="the other side is tried first and revokes the token: own side is then 401"),
+    "POST /api/v1/auth/token": Entry(
+        "rest:401",
+        body={"phone": "13900000000", "password": "wrong-password"},
+        note="public door: a wrong password is 401 for everyone",
+    ),
+    "DELETE /api/v1/auth/token": Entry(
+        "anon:401 rest:401/ok", note="the other side is tried first and revokes the token: own side is then 401"
+    ),
     "GET /api/v1/auth/me": Entry(ANY_LOGIN),
     # --- places
     "GET /api/v1/areas": Entry(AREA_READ, query={"within_id": "@community"}),
@@ -100,61 +125,114 @@ MATRIX: dict[str, Entry] = {
     "PATCH /api/v1/areas/<int:area_id>": Entry(AREA_MANAGE, body={"name": "改名社区"}),
     "GET /api/v1/units": Entry(ANY_LOGIN),
     "POST /api/v1/units": Entry(STREET_MANAGE, body={"name": "新单位", "kind": "enterprise", "area_id": "@street"}),
-    "GET /api/v1/units/<int:unit_id>": Entry("anon:401 member:404 grid:ok/404 unit:ok/404 community:ok/404 street:ok/404 city:ok"),
-    "PATCH /api/v1/units/<int:unit_id>": Entry("anon:401 member:404 grid:403/404 unit:ok/404 community:403/404 street:403/404 city:ok", body={"name": "改名单位"}),
+    "GET /api/v1/units/<int:unit_id>": Entry(
+        "anon:401 member:404 grid:ok/404 unit:ok/404 community:ok/404 street:ok/404 city:ok"
+    ),
+    "PATCH /api/v1/units/<int:unit_id>": Entry(
+        "anon:401 member:404 grid:403/404 unit:ok/404 community:403/404 street:403/404 city:ok",
+        body={"name": "改名单位"},
+    ),
     # --- people
     "GET /api/v1/members": Entry(ANY_LOGIN),
-    "POST /api/v1/members": Entry("anon:401 member:422 grid:422 unit:422 community:ok/422 street:ok/422 city:ok", body={"name": "新党员", "phone": "13700000001",
-                                                     "party_status": "retired", "home_building_id": "@building"}),
+    "POST /api/v1/members": Entry(
+        "anon:401 member:422 grid:422 unit:422 community:ok/422 street:ok/422 city:ok",
+        body={"name": "新党员", "phone": "13700000001", "party_status": "retired", "home_building_id": "@building"},
+    ),
     "GET /api/v1/members/<int:member_id>": Entry(MEMBER_DATA),
-    "PATCH /api/v1/members/<int:member_id>": Entry("anon:401 member:ok/404 grid:403/404 unit:ok/404 community:ok/404 street:ok/404 city:ok", body={"hide_public": True}),
+    "PATCH /api/v1/members/<int:member_id>": Entry(
+        "anon:401 member:ok/404 grid:403/404 unit:ok/404 community:ok/404 street:ok/404 city:ok",
+        body={"hide_public": True},
+    ),
     "GET /api/v1/members/<int:member_id>/export": Entry(SELF_ONLY),
     "GET /api/v1/role-grants": Entry(ANY_LOGIN),
-    "POST /api/v1/role-grants": Entry("anon:401 member:404 grid:404 unit:404 community:ok/404 street:ok/404 city:ok", body={"phone": "13700000002", "role": "grid_worker",
-                                                         "area_id": "@grid", "name": "新网格员",
-                                                         "password": "password-123"}),
-    "GET /api/v1/role-grants/<int:grant_id>": Entry("anon:401 member:404 grid:404 unit:404 community:ok/404 street:ok/404 city:ok"),
-    "PATCH /api/v1/role-grants/<int:grant_id>": Entry("anon:401 member:404 grid:404 unit:404 community:ok/404 street:ok/404 city:ok", body={"revoked": True}),
+    "POST /api/v1/role-grants": Entry(
+        "anon:401 member:404 grid:404 unit:404 community:ok/404 street:ok/404 city:ok",
+        body={
+            "phone": "13700000002",
+            "role": "grid_worker",
+            "area_id": "@grid",
+            "name": "新网格员",
+            "password": "password-123",
+        },
+    ),
+    "GET /api/v1/role-grants/<int:grant_id>": Entry(
+        "anon:401 member:404 grid:404 unit:404 community:ok/404 street:ok/404 city:ok"
+    ),
+    "PATCH /api/v1/role-grants/<int:grant_id>": Entry(
+        "anon:401 member:404 grid:404 unit:404 community:ok/404 street:ok/404 city:ok", body={"revoked": True}
+    ),
     "GET /api/v1/skills": Entry(ANY_LOGIN),
     "POST /api/v1/skills": Entry(CITY_ONLY, body={"code": "gardening", "name": "园艺"}),
     # --- registrations
     "GET /api/v1/registrations": Entry(ANY_LOGIN),
-    "POST /api/v1/registrations": Entry("anon:401 member:ok/422 grid:422 unit:422 community:422 street:422 city:422", body={"community_id": "@community", "side": "unit"}),
+    "POST /api/v1/registrations": Entry(
+        "anon:401 member:ok/422 grid:422 unit:422 community:422 street:422 city:422",
+        body={"community_id": "@community", "side": "unit"},
+    ),
     "POST /api/v1/registrations/batch": Entry(ANY_LOGIN, body={"ids": ["@registration"], "action": "approve"}),
     "GET /api/v1/registrations/<int:registration_id>": Entry(MEMBER_DATA),
     "POST /api/v1/registrations/<int:registration_id>/approve": Entry(MEMBER_MANAGE),
     "POST /api/v1/registrations/<int:registration_id>/reject": Entry(MEMBER_MANAGE, body={"reason": "不符合"}),
     "POST /api/v1/registrations/<int:registration_id>/withdraw": Entry(SELF_ONLY, body={}),
     "GET /api/v1/members/<int:member_id>/registrations": Entry(MEMBER_DATA),
-    "GET /api/v1/units/<int:unit_id>/compliance": Entry("anon:401 member:404 grid:404 unit:ok/404 community:404 street:404 city:ok"),
+    "GET /api/v1/units/<int:unit_id>/compliance": Entry(
+        "anon:401 member:404 grid:404 unit:ok/404 community:404 street:404 city:ok"
+    ),
     # --- points
     "GET /api/v1/service-categories": Entry(ANY_LOGIN),
     "POST /api/v1/service-items": Entry(CITY_ONLY, body={"category": "caring_help", "code": "reading", "name": "读报"}),
     "GET /api/v1/point-rules": Entry(ANY_LOGIN),
-    "POST /api/v1/point-rules": Entry(AREA_MANAGE, body={"area_id": "@community", "effective_from": "2030-01-01",
-                                                         "body": {"default": {"base": "0", "per_hour": "1.0"}}}),
+    "POST /api/v1/point-rules": Entry(
+        AREA_MANAGE,
+        body={
+            "area_id": "@community",
+            "effective_from": "2030-01-01",
+            "body": {"default": {"base": "0", "per_hour": "1.0"}},
+        },
+    ),
     "GET /api/v1/point-rules/<int:rule_set_id>": Entry(ANY_LOGIN),
-    "POST /api/v1/point-rules/preview": Entry(ANY_LOGIN, body={"community_id": "@community", "category": "caring_help",
-                                                               "occurred_at": _ts(-24), "hours": 2}),
-    "POST /api/v1/points/awards": Entry(AREA_MANAGE, body={"member_id": "@member", "community_id": "@community",
-                                                           "category": "caring_help", "occurred_at": _ts(-24),
-                                                           "hours": 1, "note": "入户探访"}),
-    "POST /api/v1/points/adjustments": Entry(AREA_MANAGE, body={"member_id": "@member", "community_id": "@community",
-                                                                "points": 1, "reason": "补录"}),
+    "POST /api/v1/point-rules/preview": Entry(
+        ANY_LOGIN, body={"community_id": "@community", "category": "caring_help", "occurred_at": _ts(-24), "hours": 2}
+    ),
+    "POST /api/v1/points/awards": Entry(
+        AREA_MANAGE,
+        body={
+            "member_id": "@member",
+            "community_id": "@community",
+            "category": "caring_help",
+            "occurred_at": _ts(-24),
+            "hours": 1,
+            "note": "入户探访",
+        },
+    ),
+    "POST /api/v1/points/adjustments": Entry(
+        AREA_MANAGE, body={"member_id": "@member", "community_id": "@community", "points": 1, "reason": "补录"}
+    ),
     "GET /api/v1/points/entries": Entry(ANY_LOGIN),
     "GET /api/v1/points/entries/<int:entry_id>": Entry(CLAIM_READ),
     "POST /api/v1/points/entries/<int:entry_id>/reverse": Entry(CLAIM_DECISION, body={"reason": "录错"}),
     "GET /api/v1/members/<int:member_id>/points": Entry(MEMBER_DATA),
-    "POST /api/v1/evaluations": Entry(MEMBER_MANAGE, body={"member_id": "@member", "month": LAST_MONTH,
-                                                         "rating": "good", "comment": "积极"}),
-    "GET /api/v1/units/<int:unit_id>/double-evaluation": Entry("anon:401 member:404 grid:404 unit:ok/404 community:404 street:404 city:ok"),
+    "POST /api/v1/evaluations": Entry(
+        MEMBER_MANAGE, body={"member_id": "@member", "month": LAST_MONTH, "rating": "good", "comment": "积极"}
+    ),
+    "GET /api/v1/units/<int:unit_id>/double-evaluation": Entry(
+        "anon:401 member:404 grid:404 unit:ok/404 community:404 street:404 city:ok"
+    ),
     "POST /api/v1/grades": Entry(AREA_MANAGE, body={"area_id": "@community", "period": "month", "date": LAST_MONTH}),
     "GET /api/v1/grades/<int:run_id>": Entry(AREA_READ),
     # --- needs
     "GET /api/v1/needs": Entry(ANY_LOGIN, query={"community_id": "@community"}),
-    "POST /api/v1/needs": Entry("anon:ok member:404 grid:ok/404 unit:404 community:ok/404 street:ok/404 city:ok", body={"community_id": "@community", "category": "everyday_help",
-                                              "description": "楼道灯坏了", "resident_name": "王秀英",
-                                              "resident_phone": "13912345678", "place_id": "@building"}),
+    "POST /api/v1/needs": Entry(
+        "anon:ok member:404 grid:ok/404 unit:404 community:ok/404 street:ok/404 city:ok",
+        body={
+            "community_id": "@community",
+            "category": "everyday_help",
+            "description": "楼道灯坏了",
+            "resident_name": "王秀英",
+            "resident_phone": "13912345678",
+            "place_id": "@building",
+        },
+    ),
     "GET /api/v1/needs/<int:need_id>": Entry(AREA_READ),
     "POST /api/v1/needs/<int:need_id>/accept": Entry(AREA_MANAGE, body={}),
     "POST /api/v1/needs/<int:need_id>/reject": Entry(AREA_MANAGE, body={"reason": "不属于社区职责"}),
@@ -171,16 +249,28 @@ MATRIX: dict[str, Entry] = {
     "PUT /api/v1/need-policies/<int:area_id>": Entry(AREA_MANAGE, body={"urgent_hours": 12, "normal_hours": 72}),
     # --- tasks and claims
     "GET /api/v1/tasks": Entry(ANY_LOGIN, query={"community_id": "@community"}),
-    "POST /api/v1/tasks": Entry(AREA_MANAGE, body={"title": "楼道清理", "community_id": "@community",
-                                                   "category": "environment", "starts_at": _ts(48),
-                                                   "ends_at": _ts(50), "slots": 2}),
-    "GET /api/v1/tasks/<int:task_id>": Entry("anon:401 member:ok grid:ok/404 unit:404 community:ok/404 street:ok/404 city:ok"),
+    "POST /api/v1/tasks": Entry(
+        AREA_MANAGE,
+        body={
+            "title": "楼道清理",
+            "community_id": "@community",
+            "category": "environment",
+            "starts_at": _ts(48),
+            "ends_at": _ts(50),
+            "slots": 2,
+        },
+    ),
+    "GET /api/v1/tasks/<int:task_id>": Entry(
+        "anon:401 member:ok grid:ok/404 unit:404 community:ok/404 street:ok/404 city:ok"
+    ),
     "PATCH /api/v1/tasks/<int:task_id>": Entry(AREA_MANAGE, body={"title": "楼道大扫除"}),
     "POST /api/v1/tasks/<int:task_id>/publish": Entry(AREA_MANAGE, body={}),
     "POST /api/v1/tasks/<int:task_id>/start": Entry(AREA_MANAGE, body={}),
     "POST /api/v1/tasks/<int:task_id>/complete": Entry(AREA_MANAGE, body={}),
     "POST /api/v1/tasks/<int:task_id>/cancel": Entry(AREA_MANAGE, body={"reason": "下雨"}),
-    "POST /api/v1/tasks/<int:task_id>/claims": Entry("anon:401 member:ok grid:422 unit:422 community:422 street:422 city:422", body={}),
+    "POST /api/v1/tasks/<int:task_id>/claims": Entry(
+        "anon:401 member:ok grid:422 unit:422 community:422 street:422 city:422", body={}
+    ),
     "GET /api/v1/claims": Entry(ANY_LOGIN, query={"community_id": "@community"}),
     "POST /api/v1/claims/verify-batch": Entry(ANY_LOGIN, body={"ids": ["@claim"]}),
     "GET /api/v1/claims/<int:claim_id>": Entry(CLAIM_READ),
@@ -193,10 +283,13 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/members/<int:member_id>/claims": Entry(MEMBER_DATA),
     # --- matcher: suggestions (grid workers may read them), invitations and dispatch (community admins and up)
     "GET /api/v1/tasks/<int:task_id>/candidates": Entry(AREA_READ, path={"task_id": "open_task"}),
-    "GET /api/v1/tasks/<int:task_id>/candidates/<int:member_id>/why-not": Entry(AREA_READ, path={"task_id": "open_task"}),
+    "GET /api/v1/tasks/<int:task_id>/candidates/<int:member_id>/why-not": Entry(
+        AREA_READ, path={"task_id": "open_task"}
+    ),
     "GET /api/v1/members/<int:member_id>/recommended-tasks": Entry(MEMBER_DATA),
-    "POST /api/v1/tasks/<int:task_id>/invitations": Entry(AREA_MANAGE, path={"task_id": "open_task"},
-                                                          body={"member_id": "@member"}),
+    "POST /api/v1/tasks/<int:task_id>/invitations": Entry(
+        AREA_MANAGE, path={"task_id": "open_task"}, body={"member_id": "@member"}
+    ),
     "GET /api/v1/invitations": Entry("anon:401 member:ok rest:422", note="only members have invitations"),
     "POST /api/v1/invitations/<int:invitation_id>/accept": Entry(INVITEE_ONLY),
     "POST /api/v1/invitations/<int:invitation_id>/decline": Entry(INVITEE_ONLY, body={"reason": "没空"}),
@@ -204,14 +297,23 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/dispatch": Entry(AREA_MANAGE, body={"area_id": "@community", "from": _ts(1), "to": _ts(72)}),
     # --- standing pairs and visits
     "GET /api/v1/pairs": Entry("anon:401 unit:422 rest:ok", note="staff: pairs in scope; members: their own"),
-    "POST /api/v1/pairs": Entry("anon:401 member:403 grid:403 unit:403 community:ok/404 street:ok/404 city:ok",
-                                body={"member_id": "@member", "resident_name": "赵大爷", "resident_phone": "13798765432",
-                                      "place_id": "@building", "beneficiary_group": "special"},
-                                note="only those who manage an area may pair at all (403 before any lookup)"),
+    "POST /api/v1/pairs": Entry(
+        "anon:401 member:403 grid:403 unit:403 community:ok/404 street:ok/404 city:ok",
+        body={
+            "member_id": "@member",
+            "resident_name": "赵大爷",
+            "resident_phone": "13798765432",
+            "place_id": "@building",
+            "beneficiary_group": "special",
+        },
+        note="only those who manage an area may pair at all (403 before any lookup)",
+    ),
     "GET /api/v1/pairs/<int:pair_id>": Entry(PAIR_READ),
     "POST /api/v1/pairs/<int:pair_id>/end": Entry(AREA_MANAGE, body={"reason": "搬走了"}),
     "GET /api/v1/visit-rhythms": Entry(AREA_READ, query={"area_id": "@community"}),
-    "PUT /api/v1/visit-rhythms": Entry(AREA_MANAGE, query={"area_id": "@community"}, body={"rhythms": {"special": "weekly"}}),
+    "PUT /api/v1/visit-rhythms": Entry(
+        AREA_MANAGE, query={"area_id": "@community"}, body={"rhythms": {"special": "weekly"}}
+    ),
     "GET /api/v1/visits": Entry(ANY_LOGIN, query={"community_id": "@community"}),
     # --- inbox and audit
     "GET /api/v1/notifications": Entry(ANY_LOGIN),
@@ -222,7 +324,10 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/rankings/live": Entry(AREA_READ, query={"scope": "community", "scope_id": "@community"}),
     "GET /api/v1/rankings/<int:snapshot_id>": Entry(PUBLIC),
     "GET /api/v1/rankings/<int:snapshot_id>/export": Entry(AREA_READ),
-    "POST /api/v1/rankings/corrections": Entry("anon:401 member:404 grid:403/404 unit:404 community:403/404 street:ok/404 city:ok", body={"snapshot_id": "@snapshot", "reason": "补录"}),
+    "POST /api/v1/rankings/corrections": Entry(
+        "anon:401 member:404 grid:403/404 unit:404 community:403/404 street:ok/404 city:ok",
+        body={"snapshot_id": "@snapshot", "reason": "补录"},
+    ),
     "GET /api/v1/members/<int:member_id>/rank": Entry(MEMBER_DATA),
     "GET /api/v1/unit-participation": Entry(AREA_READ, query={"area_id": "@community"}),
     "GET /api/v1/red-black-lists": Entry(PUBLIC, query={"area_id": "@street", "start": LAST_MONTH}),
@@ -234,6 +339,7 @@ MATRIX: dict[str, Entry] = {
 
 
 # --- the route table ----------------------------------------------------------------------------
+
 
 def api_endpoints(app) -> list[str]:
     keys = []
@@ -265,6 +371,7 @@ def matches(expected: str, status: int) -> bool:
 
 # --- the world on both sides --------------------------------------------------------------------
 
+
 @pytest.fixture
 def sides(app, session, world):
     """Ids of one object of each kind in community A ("own") and in community B ("other")."""
@@ -282,10 +389,11 @@ def sides(app, session, world):
     from ..factories import make_department
 
     ensure_default_catalogue(session)
-    city_rules = points.publish_rule_set(session, None, area_id=world.city.id, effective_from=date(2020, 1, 1),
-                                         body=CITY_RULES)
+    city_rules = points.publish_rule_set(
+        session, None, area_id=world.city.id, effective_from=date(2020, 1, 1), body=CITY_RULES
+    )
     department = make_department(session, "城管")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     tz = app.config["TIMEZONE"]
     from zoneinfo import ZoneInfo
 
@@ -295,40 +403,86 @@ def sides(app, session, world):
     out = {}
     for side, (community, street, building, member, unit, grid) in {
         "own": (world.community_a, world.street, world.building_a, world.member_a, world.unit, world.grid_a),
-        "other": (world.community_b, world.other_street, world.building_b, world.member_b, world.other_unit,
-                  world.grid_b),
+        "other": (
+            world.community_b,
+            world.other_street,
+            world.building_b,
+            world.member_b,
+            world.other_unit,
+            world.grid_b,
+        ),
     }.items():
         make_registration(session, member, community, "residence")
         pending = make_registration(session, member, community, "unit", status="pending")
         settle(session)
         task = make_task(session, world, community=community, start=-3, length=2, slots=3, policy="everyone")
-        claim = Claim(task_id=task.id, member_id=member.id, status="done", claimed_at=now - timedelta(hours=4),
-                      done_at=now - timedelta(minutes=30), hours_tenths=20)
+        claim = Claim(
+            task_id=task.id,
+            member_id=member.id,
+            status="done",
+            claimed_at=now - timedelta(hours=4),
+            done_at=now - timedelta(minutes=30),
+            hours_tenths=20,
+        )
         session.add(claim)
         need = make_need(session, community, building)
         # The matcher's objects: an open task to suggest for and invite to, and a pending
         # invitation of the side's member (on a task of its own, so a fresh invite is a 201).
         open_task = make_task(session, world, community=community, start=24, length=2, slots=2, policy="everyone")
         invited_task = make_task(session, world, community=community, start=30, length=2, slots=2, policy="everyone")
-        invitation = Invitation(task_id=invited_task.id, member_id=member.id, status="pending", reason="",
-                                created_at=now, expires_at=now + timedelta(hours=12))
+        invitation = Invitation(
+            task_id=invited_task.id,
+            member_id=member.id,
+            status="pending",
+            reason="",
+            created_at=now,
+            expires_at=now + timedelta(hours=12),
+        )
         session.add(invitation)
         # A standing pair of the side's member with a resident there (its first visit comes with it).
-        pair = create_pair(session, scope_for(session, world.accounts[grant_keys[side]]),
-                           {"member_id": member.id, "resident_name": "孙奶奶", "resident_phone": "13711112222",
-                            "place_id": building.id, "beneficiary_group": "special", "note": ""}, now, ZoneInfo(tz))
+        pair = create_pair(
+            session,
+            scope_for(session, world.accounts[grant_keys[side]]),
+            {
+                "member_id": member.id,
+                "resident_name": "孙奶奶",
+                "resident_phone": "13711112222",
+                "place_id": building.id,
+                "beneficiary_group": "special",
+                "note": "",
+            },
+            now,
+            ZoneInfo(tz),
+        )
         entry = make_entry(session, member, community, 3, now - timedelta(days=40), rule_set_id=city_rules.id)
-        rule_set = points.publish_rule_set(session, None, area_id=community.id, effective_from=date(2020, 1, 1),
-                                           body=CITY_RULES)
+        rule_set = points.publish_rule_set(
+            session, None, area_id=community.id, effective_from=date(2020, 1, 1), body=CITY_RULES
+        )
         run = points.compute_grades(session, admin, area_id=community.id, period=last_month)
         snapshot, _ = rankings.publish_snapshot(session, "community", community.id, last_month, "total", now)
         red_black.publish(session, None, street.id, last_month, now)
         session.flush()
-        out[side] = {"community": community.id, "street": street.id, "building": building.id, "grid": grid.id, "member": member.id,
-                     "unit": unit.id, "registration": pending.id, "task": task.id, "claim": claim.id,
-                     "need": need.id, "need_code": need.tracking_code, "entry": entry.id, "rule_set": rule_set.id,
-                     "grade_run": run.id, "snapshot": snapshot.id, "department": department.id,
-                     "open_task": open_task.id, "invitation": invitation.id, "pair": pair.id}
+        out[side] = {
+            "community": community.id,
+            "street": street.id,
+            "building": building.id,
+            "grid": grid.id,
+            "member": member.id,
+            "unit": unit.id,
+            "registration": pending.id,
+            "task": task.id,
+            "claim": claim.id,
+            "need": need.id,
+            "need_code": need.tracking_code,
+            "entry": entry.id,
+            "rule_set": rule_set.id,
+            "grade_run": run.id,
+            "snapshot": snapshot.id,
+            "department": department.id,
+            "open_task": open_task.id,
+            "invitation": invitation.id,
+            "pair": pair.id,
+        }
         settle(session)
     from service.people.models import RoleGrant
 
@@ -374,6 +528,7 @@ def app(make_app):
 
 # --- the tests ----------------------------------------------------------------------------------
 
+
 def _route_table():
     return api_endpoints(create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "matrix"}))
 
@@ -400,12 +555,19 @@ def _check(client, world, sides, key) -> list[str]:
             url, response = call(client, world, role, key, entry, sides[side])
             observed[(role, side)] = response.status_code
             if not matches(want, response.status_code):
-                failures.append(f"{role:16} {side:5} {key.split()[0]} {url}: expected {want}, "
-                                f"got {response.status_code} {response.get_data(as_text=True)[:160]}")
+                failures.append(
+                    f"{role:16} {side:5} {key.split()[0]} {url}: expected {want}, "
+                    f"got {response.status_code} {response.get_data(as_text=True)[:160]}"
+                )
     if os.environ.get("AUTHZ_PROBE"):  # AUTHZ_PROBE=file: write what each role got, to review
         with open(os.environ["AUTHZ_PROBE"], "a") as out:
-            out.write(f"{key} => " + " ".join(
-                f"{short}:{observed[(role, 'own')]}/{observed[(role, 'other')]}" for short, role in SHORT.items()) + "\n")
+            out.write(
+                f"{key} => "
+                + " ".join(
+                    f"{short}:{observed[(role, 'own')]}/{observed[(role, 'other')]}" for short, role in SHORT.items()
+                )
+                + "\n"
+            )
     return failures
 
 
@@ -426,16 +588,18 @@ def test_write_endpoint(key, client, world, sides):
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("key, body", [
-    ("POST /api/v1/claims/verify-batch", {"ids": ["@claim"]}),
-    ("POST /api/v1/registrations/batch", {"ids": ["@registration"], "action": "approve"}),
-])
+@pytest.mark.parametrize(
+    "key, body",
+    [
+        ("POST /api/v1/claims/verify-batch", {"ids": ["@claim"]}),
+        ("POST /api/v1/registrations/batch", {"ids": ["@registration"], "action": "approve"}),
+    ],
+)
 def test_batches_refuse_each_item_to_those_who_may_not_act(key, body, client, world, sides):
     """The batch endpoints answer 200 with a result per id: every item is refused for a member,
     a grid worker or a unit admin, and for an admin of the other community."""
     entry = Entry("", body=body)
-    for role, side in (("member", "own"), ("grid_worker", "own"), ("unit_admin", "own"),
-                       ("community_admin", "other")):
+    for role, side in (("member", "own"), ("grid_worker", "own"), ("unit_admin", "own"), ("community_admin", "other")):
         _url, response = call(client, world, role, key, entry, sides[side])
         assert response.status_code == 200, (role, response.json)
         results = response.json if isinstance(response.json, list) else response.json["results"]
@@ -447,14 +611,20 @@ def test_batches_refuse_each_item_to_those_who_may_not_act(key, body, client, wo
 
 # --- pages --------------------------------------------------------------------------------------
 
+
 def _page_rules(app, prefixes) -> list[str]:
-    return sorted(r.rule for r in app.url_map.iter_rules()
-                  if r.rule.startswith(prefixes) and "GET" in r.methods)
+    return sorted(r.rule for r in app.url_map.iter_rules() if r.rule.startswith(prefixes) and "GET" in r.methods)
 
 
 def _page_url(rule: str, ids: dict) -> str:
-    names = {"need_id": "need", "snapshot_id": "snapshot", "task_id": "task", "area_id": "community",
-             "claim_id": "claim", "registration_id": "registration"}
+    names = {
+        "need_id": "need",
+        "snapshot_id": "snapshot",
+        "task_id": "task",
+        "area_id": "community",
+        "claim_id": "claim",
+        "registration_id": "registration",
+    }
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(ids[names[m.group(1)]]), rule)
 
 
@@ -470,8 +640,11 @@ def test_staff_and_member_pages_send_anonymous_visitors_to_login(app, client, si
     assert not wrong, "pages open to anonymous visitors:\n" + "\n".join(wrong)
 
 
-STAFF_DETAIL_PAGES = ("/staff/needs/<int:need_id>", "/staff/needs/<int:need_id>/photo",
-                      "/staff/rankings/<int:snapshot_id>/export")
+STAFF_DETAIL_PAGES = (
+    "/staff/needs/<int:need_id>",
+    "/staff/needs/<int:need_id>/photo",
+    "/staff/rankings/<int:snapshot_id>/export",
+)
 
 
 @pytest.mark.parametrize("rule", STAFF_DETAIL_PAGES)

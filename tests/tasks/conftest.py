@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 
@@ -10,7 +10,7 @@ from tests.points.conftest import CITY_RULES
 
 
 def hours_from_now(hours: float) -> datetime:
-    return datetime.now(timezone.utc) + timedelta(hours=hours)
+    return datetime.now(UTC) + timedelta(hours=hours)
 
 
 @pytest.fixture
@@ -23,13 +23,23 @@ def loop(session, world):
     return world
 
 
-def make_task(session, world, *, start=24, length=2, slots=2, policy="registered", skills=(), community=None,
-              status="open", **kw) -> Task:
+def make_task(
+    session, world, *, start=24, length=2, slots=2, policy="registered", skills=(), community=None, status="open", **kw
+) -> Task:
     community = community or world.community_a
-    task = Task(title=kw.pop("title", "楼道清理"), community_id=community.id, place_id=kw.pop("place_id", community.id),
-                category=kw.pop("category", "environment"), starts_at=hours_from_now(start),
-                ends_at=hours_from_now(start + length), slots=slots, claim_policy=policy,
-                required_skills=list(skills), status=status, **kw)
+    task = Task(
+        title=kw.pop("title", "楼道清理"),
+        community_id=community.id,
+        place_id=kw.pop("place_id", community.id),
+        category=kw.pop("category", "environment"),
+        starts_at=hours_from_now(start),
+        ends_at=hours_from_now(start + length),
+        slots=slots,
+        claim_policy=policy,
+        required_skills=list(skills),
+        status=status,
+        **kw,
+    )
     session.add(task)
     session.flush()
     task_id = task.id

@@ -17,7 +17,10 @@ def test_registered_member_claims_and_is_notified(api, loop, session):
     r = claim(api, "member", task.id)
     assert r.status_code == 201 and r.json["status"] == "claimed"
     assert session.get(Task, task.id).taken == 1
-    assert session.scalar(select(Notification.kind).where(Notification.account_id == loop.accounts["member"].id)) == "claim.confirmed"
+    assert (
+        session.scalar(select(Notification.kind).where(Notification.account_id == loop.accounts["member"].id))
+        == "claim.confirmed"
+    )
     assert api.as_("member").get("/api/v1/notifications").json["unread"] == 1
 
 
@@ -75,7 +78,9 @@ def test_cancel_frees_the_slot_for_the_first_waiting(api, loop, session):
     assert r.status_code == 200 and r.json["status"] == "cancelled" and r.json["late_cancel"] is False
     assert session.get(Claim, waiting["id"]).status == "claimed"
     assert session.get(Task, task.id).taken == 1
-    kinds = set(session.scalars(select(Notification.kind).where(Notification.account_id == loop.accounts["member2"].id)))
+    kinds = set(
+        session.scalars(select(Notification.kind).where(Notification.account_id == loop.accounts["member2"].id))
+    )
     assert "claim.promoted" in kinds
 
 
@@ -145,15 +150,32 @@ def test_staff_of_another_community_get_404_on_tasks_and_claims(api, loop, sessi
 
 
 def test_task_creation_is_validated_and_scoped(api, loop):
-    body = {"title": "便民理发", "community_id": loop.community_a.id, "category": "everyday_help", "slots": 3,
-            "starts_at": "2030-05-01T09:00:00+08:00", "ends_at": "2030-05-01T11:00:00+08:00",
-            "required_skills": ["haircut"]}
+    body = {
+        "title": "便民理发",
+        "community_id": loop.community_a.id,
+        "category": "everyday_help",
+        "slots": 3,
+        "starts_at": "2030-05-01T09:00:00+08:00",
+        "ends_at": "2030-05-01T11:00:00+08:00",
+        "required_skills": ["haircut"],
+    }
     r = api.as_("community_admin").post("/api/v1/tasks", json=body)
     assert r.status_code == 201 and r.json["status"] == "open" and r.json["required_skills"] == ["haircut"]
     assert api.as_("community_admin").post("/api/v1/tasks", json=dict(body, category="karaoke")).status_code == 422
-    assert api.as_("community_admin").post("/api/v1/tasks", json=dict(body, ends_at="2030-05-01T08:00:00+08:00")).status_code == 422
-    assert api.as_("community_admin").post("/api/v1/tasks", json=dict(body, place_id=loop.building_b.id)).status_code == 422
-    assert api.as_("community_admin").post("/api/v1/tasks", json=dict(body, community_id=loop.community_b.id)).status_code == 404
+    assert (
+        api.as_("community_admin")
+        .post("/api/v1/tasks", json=dict(body, ends_at="2030-05-01T08:00:00+08:00"))
+        .status_code
+        == 422
+    )
+    assert (
+        api.as_("community_admin").post("/api/v1/tasks", json=dict(body, place_id=loop.building_b.id)).status_code
+        == 422
+    )
+    assert (
+        api.as_("community_admin").post("/api/v1/tasks", json=dict(body, community_id=loop.community_b.id)).status_code
+        == 404
+    )
     assert api.as_("grid_worker").post("/api/v1/tasks", json=body).status_code == 403
     assert api.as_("community_admin").post("/api/v1/tasks", json=dict(body, slots=0)).status_code == 422
 
@@ -168,7 +190,9 @@ def test_task_transitions_and_cancellation_notifies_claimants(api, loop, session
     r = admin.post(f"/api/v1/tasks/{task.id}/cancel", json={"reason": "暴雨"})
     assert r.json["status"] == "cancelled"
     assert session.scalar(select(Claim.status)) == "cancelled"
-    kinds = list(session.scalars(select(Notification.kind).where(Notification.account_id == loop.accounts["member"].id)))
+    kinds = list(
+        session.scalars(select(Notification.kind).where(Notification.account_id == loop.accounts["member"].id))
+    )
     assert "task.cancelled" in kinds
 
 
@@ -220,8 +244,9 @@ def test_task_hall_filters_and_shows_invitations_only_to_the_invitee(api, loop, 
     # The page's path (ORM objects) sees the same tasks, filtered by category.
     hall = task_hall(session, loop.member_a.id, hours_from_now(0), category="care")
     assert [t.id for t in hall["items"]] == [nursing.id] and hall["total"] == 1
-    assert elsewhere.id not in [t.id for t in task_hall(session, loop.member_a.id, hours_from_now(0),
-                                                        community_id=loop.community_a.id)["items"]]
+    assert elsewhere.id not in [
+        t.id for t in task_hall(session, loop.member_a.id, hours_from_now(0), community_id=loop.community_a.id)["items"]
+    ]
 
 
 def test_task_hall_pages_count_every_claimable_task(api, loop, session):

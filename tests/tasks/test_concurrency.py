@@ -1,4 +1,5 @@
 """200 members claiming one 10-slot task at once, with real threads."""
+
 import threading
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from service.tasks.models import Claim, Task
 from tests.factories import make_member, make_registration, settle
 
 from .conftest import make_task
+from datetime import UTC
 
 # The same storm on both databases: PostgreSQL with TEST_DATABASE_URL, else a SQLite file.
 THREADS = 200
@@ -31,8 +33,7 @@ def test_two_hundred_claims_on_ten_slots(app, loop, session):
         with app.app_context():
             try:
                 barrier.wait()
-                service.claim_task(db.session, task_id=task_id, member_id=member_id,
-                                   now=service_now())
+                service.claim_task(db.session, task_id=task_id, member_id=member_id, now=service_now())
                 db.session.commit()
             except DomainError as exc:  # collected and asserted below
                 db.session.rollback()
@@ -103,9 +104,9 @@ def test_verifying_the_same_claim_from_two_threads_awards_once(app, loop, sessio
 
 
 def service_now():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _member_scope(session, member_id):

@@ -16,10 +16,15 @@ def test_member_claims_from_the_hall_and_reports_done(client, loop, session):
     assert "认领成功" in r.text and "已认领" in r.text
     claim = session.scalar(select(Claim).where(Claim.task_id == task.id))
     mine = client.get("/my/tasks").text
-    r = client.post(f"/claims/{claim.id}/done", data={"csrf_token": csrf_from(mine), "hours": "abc"}, follow_redirects=True)
+    r = client.post(
+        f"/claims/{claim.id}/done", data={"csrf_token": csrf_from(mine), "hours": "abc"}, follow_redirects=True
+    )
     assert "请填写服务时长" in r.text
-    r = client.post(f"/claims/{claim.id}/done", data={"csrf_token": csrf_from(mine), "hours": "2", "note": "清理完毕"},
-                    follow_redirects=True)
+    r = client.post(
+        f"/claims/{claim.id}/done",
+        data={"csrf_token": csrf_from(mine), "hours": "2", "note": "清理完毕"},
+        follow_redirects=True,
+    )
     assert "待核实" in r.text
 
 
@@ -34,13 +39,34 @@ def test_claim_without_csrf_changes_nothing(client, loop, session):
 def test_staff_create_a_task_and_verify_from_the_queue(client, api, loop, session):
     login(client, loop.accounts["community_admin"].phone)
     page = client.get("/staff/tasks/new").text
-    r = client.post("/staff/tasks/new", data={"csrf_token": csrf_from(page), "title": "义诊", "community_id": loop.community_a.id,
-                                               "category": "caring_help", "date": "2030-01-05", "start": "09:00",
-                                               "end": "08:00", "slots": "2"})
+    r = client.post(
+        "/staff/tasks/new",
+        data={
+            "csrf_token": csrf_from(page),
+            "title": "义诊",
+            "community_id": loop.community_a.id,
+            "category": "caring_help",
+            "date": "2030-01-05",
+            "start": "09:00",
+            "end": "08:00",
+            "slots": "2",
+        },
+    )
     assert r.status_code == 422 and "结束时间必须晚于开始时间" in r.text
-    r = client.post("/staff/tasks/new", data={"csrf_token": csrf_from(page), "title": "义诊", "community_id": loop.community_a.id,
-                                               "category": "caring_help", "date": "2030-01-05", "start": "09:00",
-                                               "end": "11:00", "slots": "2"}, follow_redirects=True)
+    r = client.post(
+        "/staff/tasks/new",
+        data={
+            "csrf_token": csrf_from(page),
+            "title": "义诊",
+            "community_id": loop.community_a.id,
+            "category": "caring_help",
+            "date": "2030-01-05",
+            "start": "09:00",
+            "end": "11:00",
+            "slots": "2",
+        },
+        follow_redirects=True,
+    )
     assert "任务已发布" in r.text
     assert session.scalar(select(Task).where(Task.title == "义诊")).slots == 2
     task = make_task(session, loop, start=-1, length=3)
@@ -48,7 +74,9 @@ def test_staff_create_a_task_and_verify_from_the_queue(client, api, loop, sessio
     api.as_("member").post(f"/api/v1/claims/{c['id']}/done", json={"hours": 2})
     queue = client.get("/staff/verify").text
     assert "张三" in queue
-    r = client.post("/staff/verify", data={"csrf_token": csrf_from(queue), "claim_id": [str(c["id"])]}, follow_redirects=True)
+    r = client.post(
+        "/staff/verify", data={"csrf_token": csrf_from(queue), "claim_id": [str(c["id"])]}, follow_redirects=True
+    )
     assert "已核实 1 条" in r.text
     assert session.get(Claim, c["id"]).status == "verified"
 

@@ -83,6 +83,11 @@ def test_no_template_has_an_inline_script():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2] / "service"
-    offenders = [str(p) for p in root.rglob("*.html") if "<script>" in p.read_text() or "<script " in p.read_text()
-                 and "src=" not in p.read_text().split("<script ", 1)[1].split(">", 1)[0]]
+    offenders = [
+        str(p)
+        for p in root.rglob("*.html")
+        if "<script>" in p.read_text()
+        or "<script " in p.read_text()
+        and "src=" not in p.read_text().split("<script ", 1)[1].split(">", 1)[0]
+    ]
     assert offenders == []

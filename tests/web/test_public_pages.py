@@ -1,4 +1,5 @@
 """Public pages kept for a few seconds: the same page for everyone, never older than the setting."""
+
 from service.web.public_pages import PageCache
 
 
@@ -31,7 +32,7 @@ def test_the_least_recently_used_pages_go_first_and_zero_seconds_keeps_nothing()
     cache = PageCache(30, most=2, clock=Clock())
     cache.fetch("a", lambda: "A")
     cache.fetch("b", lambda: "B")
-    cache.fetch("a", lambda: "A2")      # a is used again: b is now the oldest
+    cache.fetch("a", lambda: "A2")  # a is used again: b is now the oldest
     cache.fetch("c", lambda: "C")
     assert cache.fetch("a", lambda: "A3") == "A"
     assert cache.fetch("b", lambda: "B2") == "B2"
