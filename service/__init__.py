@@ -107,6 +107,9 @@ def create_app(config: dict | None = None) -> Flask:
             return error_body(413, "Request body too large."), 413
         return None
 
+    from . import input_guard
+
+    input_guard.install(app)  # after the size limit: only bodies of a sane size are parsed
     return app
 
 

@@ -4,6 +4,7 @@ pagination, and the base schemas every package builds on."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from decimal import Decimal
 
 import marshmallow as ma
@@ -15,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError
+from .i18n import N_, render_message
 
 API_PREFIX = "/api/v1"
 MAX_DB_INT = 2**63 - 1
@@ -193,11 +195,31 @@ def _html_error(status: int, message: str):
 # --- schemas -----------------------------------------------------------------
 
 
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+DAY_OUT_OF_RANGE = N_("日期须在 %(earliest)s 至 %(latest)s 之间")
+
+
 class LoadSchema(ma.Schema):
     """Input schemas refuse unknown fields, so a typo is an error, not silence."""
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.post_load
+    def _days_in_range(self, data, **kwargs):
+        """No date or time outside 2000–2100 gets in: periods and calendars past year 9999 cannot be
+        computed, and nothing in this service happens outside that range."""
+        if not isinstance(data, dict):
+            return data
+        for name, value in data.items():
+            day = value.date() if isinstance(value, datetime) else value if isinstance(value, date) else None
+            if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+                field = self.fields.get(name)
+                key = (field.data_key or name) if field is not None else name
+                message = render_message(DAY_OUT_OF_RANGE, {"earliest": EARLIEST_DAY, "latest": LATEST_DAY})
+                raise ma.ValidationError({key: [message]})
+        return data
 
 
 class DumpSchema(ma.Schema):
