@@ -24,6 +24,7 @@ INVALID_REQUEST = N_("请求数据有误，请查看各字段")
 NO_SUCH_RECORD = N_("记录不存在")
 OUT_OF_RANGE = N_("请求中的数字超出范围")
 INTERNAL_ERROR = N_("内部错误，已记录日志")
+PAYLOAD_TOO_LARGE = N_("请求内容过大")
 RETRY_AFTER_SECONDS = 5
 
 try:  # the driver's own error, should one ever escape SQLAlchemy's wrapping
@@ -68,7 +69,7 @@ def _without_database(message_id: str) -> str:
         return render_message(message_id)
 
 
-def _message(message_id: str) -> str:
+def message_text(message_id: str) -> str:
     """A generic message in the request's language; should choosing the language fail (it may
     read the account), in the language the request itself asks for."""
     try:
@@ -183,7 +184,7 @@ class Api(SmorestApi):
         db.session.rollback()
         too_big = [k for k, v in (request.view_args or {}).items() if isinstance(v, int) and abs(v) > MAX_DB_INT]
         status, message = (404, NO_SUCH_RECORD) if too_big else (422, OUT_OF_RANGE)
-        message = _message(message)
+        message = message_text(message)
         if not is_api_request():
             return _html_error(status, message)
         return error_body(status, message), status
@@ -195,11 +196,11 @@ class Api(SmorestApi):
         if "messages" in data:
             fields = _flatten_messages(data["messages"])
             if error.code == 422:
-                message = _message(INVALID_REQUEST)
+                message = message_text(INVALID_REQUEST)
             elif error.code == 400 and fields:
                 message = "; ".join(str(v[0] if isinstance(v, list) else v) for v in fields.values())
         if error.code == 500:
-            message = _message(INTERNAL_ERROR)
+            message = message_text(INTERNAL_ERROR)
         headers = dict(data.get("headers") or {})
         if not is_api_request():
             return _html_error(error.code or 500, message)

@@ -158,7 +158,7 @@ def invite(
     if member is None:
         raise NotFound(N_("成员不存在"))
     if not member.active:
-        raise Invalid(N_("账号已停用"), fields={"member_id": [N_("账号已停用")]})
+        raise Invalid(N_("账号已停用"), fields={"member_id": [N_("已停用")]})
     loaded = load(session, TaskFilter(task_ids=(task.id,)), now=now, tz=tz, members=[member.id], focus=(task.id,))
     suggestion = explain(loaded.problem, loaded.member_row[member.id], loaded.task_row[task.id])
     if suggestion.excluded is not None and suggestion.excluded.code in BLOCKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 
 from ..audit.log import record
-from ..errors import REQUIRED, Conflict, Forbidden, Invalid, NotFound, one_of
+from ..errors import ALREADY_USED, Conflict, Forbidden, Invalid, NotFound, REQUIRED, one_of
 from ..i18n import N_
 from ..people.scope import MANAGE, READ, Scope
 from .models import AREA_KINDS, UNIT_KINDS, Area, Unit, UnitPairing, may_contain
@@ -41,7 +41,7 @@ def _check_code_free(session, model, code, own_id=None):
     if code:
         other = session.scalar(select(model.id).where(model.code == code))
         if other is not None and other != own_id:
-            raise Conflict(N_("编码 %(code)s 已被使用"), params={"code": code}, fields={"code": [N_("已被使用")]})
+            raise Conflict(N_("编码 %(code)s 已被使用"), params={"code": code}, fields={"code": [ALREADY_USED]})
 
 
 def place_under(area: Area, parent: Area | None) -> None:

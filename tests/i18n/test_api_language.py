@@ -89,3 +89,17 @@ def test_an_english_client_without_a_token_is_told_in_english(client):
     r = client.get("/api/v1/auth/me", headers=EN)
     assert _error(r, 401, "unauthorized")["message"] == "Authentication required (Bearer token)."
     assert client.get("/api/v1/auth/me").json["error"]["message"] == "需要登录（Bearer 令牌）"
+
+
+def test_an_id_beyond_the_database_is_no_such_record_in_either_language(api, loop):
+    url = f"/api/v1/tasks/{2**64}"
+    assert _error(api.as_("member").get(url, headers=EN), 404, "not_found")["message"] == "No such record."
+    assert _error(api.as_("member").get(url), 404, "not_found")["message"] == "记录不存在"
+
+
+def test_a_body_too_large_is_told_in_the_asked_language(app, api):
+    big = {"name": "x" * (app.config["API_MAX_JSON_BYTES"] + 1)}
+    r = api.as_("community_admin").post("/api/v1/members", json=big, headers=EN)
+    assert _error(r, 413, "payload_too_large")["message"] == "Request body too large."
+    r = api.as_("community_admin").post("/api/v1/members", json=big)
+    assert r.json["error"]["message"] == "请求内容过大"
