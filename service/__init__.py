@@ -101,10 +101,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.before_request
     def _limit_api_body():
-        from .api import API_PREFIX, error_body
+        from .api import API_PREFIX, PAYLOAD_TOO_LARGE, error_body, message_text
 
         if request.path.startswith(API_PREFIX) and (request.content_length or 0) > app.config["API_MAX_JSON_BYTES"]:
-            return error_body(413, "Request body too large."), 413
+            return error_body(413, message_text(PAYLOAD_TOO_LARGE)), 413
         return None
 
     from . import input_guard

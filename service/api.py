@@ -20,7 +20,12 @@ from .i18n import N_, render_message
 
 API_PREFIX = "/api/v1"
 MAX_DB_INT = 2**63 - 1
-UNAVAILABLE = "数据库暂时不可用，请稍后重试"
+UNAVAILABLE = N_("数据库暂时不可用，请稍后重试")
+INVALID_REQUEST = N_("请求数据有误，请查看各字段")
+NO_SUCH_RECORD = N_("记录不存在")
+OUT_OF_RANGE = N_("请求中的数字超出范围")
+INTERNAL_ERROR = N_("内部错误，已记录日志")
+PAYLOAD_TOO_LARGE = N_("请求内容过大")
 RETRY_AFTER_SECONDS = 5
 
 try:  # the driver's own error, should one ever escape SQLAlchemy's wrapping
@@ -48,6 +53,30 @@ _CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+
+
+def _without_database(message_id: str) -> str:
+    """A message in the language the request itself asks for (the page's chosen language or
+    the Accept-Language header), never the account's: for answers given while the database
+    cannot be reached."""
+    from flask import session
+    from flask_babel import force_locale
+
+    from .i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_header
+
+    chosen = None if is_api_request() else session.get("lang")
+    language = chosen if chosen in LANGUAGES else language_from_header(request.headers.get("Accept-Language"))
+    with force_locale(language or DEFAULT_LANGUAGE):
+        return render_message(message_id)
+
+
+def message_text(message_id: str) -> str:
+    """A generic message in the request's language; should choosing the language fail (it may
+    read the account), in the language the request itself asks for."""
+    try:
+        return render_message(message_id)
+    except Exception:  # an error answer must not fail in turn
+        return _without_database(message_id)
 
 
 def is_api_request() -> bool:
@@ -142,9 +171,9 @@ class Api(SmorestApi):
         )
         retry = str(current_app.config.get("DATABASE_RETRY_AFTER", RETRY_AFTER_SECONDS))
         if not is_api_request():
-            body, status = _html_error(503, UNAVAILABLE)
+            body, status = _html_error(503, _without_database(UNAVAILABLE))
             return body, status, {"Retry-After": retry}
-        return error_body(503, UNAVAILABLE, "unavailable"), 503, {"Retry-After": retry}
+        return error_body(503, _without_database(UNAVAILABLE), "unavailable"), 503, {"Retry-After": retry}
 
     def handle_out_of_range(self, error):
         """An id or number beyond what the database stores (2**63 and up): SQLite raises
@@ -155,7 +184,8 @@ class Api(SmorestApi):
 
         db.session.rollback()
         too_big = [k for k, v in (request.view_args or {}).items() if isinstance(v, int) and abs(v) > MAX_DB_INT]
-        status, message = (404, "No such record.") if too_big else (422, "A number in the request is out of range.")
+        status, message = (404, NO_SUCH_RECORD) if too_big else (422, OUT_OF_RANGE)
+        message = message_text(message)
         if not is_api_request():
             return _html_error(status, message)
         return error_body(status, message), status
@@ -167,11 +197,11 @@ class Api(SmorestApi):
         if "messages" in data:
             fields = _flatten_messages(data["messages"])
             if error.code == 422:
-                message = "Request data is invalid; see fields."
+                message = message_text(INVALID_REQUEST)
             elif error.code == 400 and fields:
                 message = "; ".join(str(v[0] if isinstance(v, list) else v) for v in fields.values())
         if error.code == 500:
-            message = "Internal error; it has been logged."
+            message = message_text(INTERNAL_ERROR)
         headers = dict(data.get("headers") or {})
         if not is_api_request():
             return _html_error(error.code or 500, message)
@@ -181,7 +211,8 @@ class Api(SmorestApi):
     def handle_domain_error(self, error: DomainError):
         if not is_api_request():
             return _html_error(error.status, error.text())
-        return error_body(error.status, error.text(), error.code, error.fields, **error.extra), error.status
+        body = error_body(error.status, error.text(), error.code, error.rendered_fields(), **error.extra)
+        return body, error.status
 
 
 def _html_error(status: int, message: str):

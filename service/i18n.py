@@ -57,3 +57,31 @@ def language_from_header(header: str | None) -> str | None:
         if tag.startswith("en"):
             return "en"
     return None
+
+
+class Bilingual:
+    """A parameter that has a Chinese and an English form (a skill's names, say): put into a
+    message, it reads in the language the message is shown in."""
+
+    __slots__ = ("zh", "en")
+
+    def __init__(self, zh: str, en: str):
+        self.zh, self.en = zh, en
+
+    def __str__(self) -> str:
+        return self.en if current_language() == "en" else self.zh
+
+    def __repr__(self) -> str:
+        return f"Bilingual({self.zh!r}, {self.en!r})"
+
+
+def current_language() -> str:
+    """The language messages are shown in now (the source language outside a request)."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else DEFAULT_LANGUAGE

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..errors import Forbidden
+from ..i18n import N_
 from ..people.scope import MANAGE, Scope
 from .models import AuditEvent
 
@@ -21,7 +22,7 @@ def list_events(
     object_type: str | None = None,
 ):
     if not scope.paths(MANAGE):
-        raise Forbidden("只有社区及以上管理员可以查看审计日志")
+        raise Forbidden(N_("只有社区及以上管理员可以查看审计日志"))
     stmt = select(AuditEvent)
     if not scope.is_city_admin:
         # City admins also see events with no area (imports, logins, catalogue edits).

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..i18n import N_, Bilingual
 from .inputs import EVERYONE, INVITED, NONE, REGISTERED
 from .problem import Problem
 
@@ -36,12 +37,12 @@ WEEKLY_CAP = 6
 
 #: code -> (key, Chinese, English)
 REASONS = {
-    NOT_REGISTERED: ("not_registered", "未在任务所在社区报到", "not registered in the task's community"),
-    INVITE_ONLY: ("invite_only", "该任务仅限受邀人员认领", "the task is by invitation only"),
-    MISSING_SKILLS: ("missing_skills", "缺少任务要求的技能", "lacks a required skill"),
-    UNAVAILABLE: ("unavailable", "任务时段内空闲时间不足一半", "free for less than half of the task's window"),
-    TIME_CONFLICT: ("time_conflict", "已认领时间重叠的任务", "already holds an overlapping task"),
-    WEEKLY_CAP: ("weekly_cap", "本周任务已达上限", "weekly task limit reached"),
+    NOT_REGISTERED: ("not_registered", N_("未在任务所在社区报到"), "not registered in the task's community"),
+    INVITE_ONLY: ("invite_only", N_("该任务仅限受邀人员认领"), "the task is by invitation only"),
+    MISSING_SKILLS: ("missing_skills", N_("缺少任务要求的技能"), "lacks a required skill"),
+    UNAVAILABLE: ("unavailable", N_("任务时段内空闲时间不足一半"), "free for less than half of the task's window"),
+    TIME_CONFLICT: ("time_conflict", N_("已认领时间重叠的任务"), "already holds an overlapping task"),
+    WEEKLY_CAP: ("weekly_cap", N_("本周任务已达上限"), "weekly task limit reached"),
 }
 
 
@@ -53,6 +54,9 @@ class Exclusion:
     en: str
     detail_zh: str
     detail_en: str
+    #: the detail as a catalogue id and its parameters (pairs), for errors shown to a reader
+    message: str = ""
+    params: tuple = ()
 
     def as_dict(self) -> dict:
         return {"code": self.key, "zh": self.detail_zh, "en": self.detail_en}
@@ -136,6 +140,7 @@ def why_not(p: Problem, m: int, t: int) -> Exclusion | None:
         return None
     key, zh, en = REASONS[code]
     detail_zh, detail_en = zh, en
+    message, params = zh, ()
     if code == MISSING_SKILLS:
         missing = p.tasks.required[t] & ~p.members.skills[m]
         bits = (
@@ -145,16 +150,20 @@ def why_not(p: Problem, m: int, t: int) -> Exclusion | None:
         )
         names_zh, names_en = _skill_names(p, bits)
         detail_zh, detail_en = f"{zh}：{names_zh}", f"{en}: {names_en}"
+        message, params = N_("缺少任务要求的技能：%(skills)s"), (("skills", Bilingual(names_zh, names_en)),)
     elif code == UNAVAILABLE:
         share = float(covered_share(p, m, t)[0])
         need = round(p.min_cover * 100)
         detail_zh = f"任务时段内空闲时间仅 {share:.0%}，不足 {need}%"
         detail_en = f"free for only {share:.0%} of the task's window (needs {need}%)"
+        message = N_("任务时段内空闲时间仅 %(share)s，不足 %(need)s%%")
+        params = (("share", f"{share:.0%}"), ("need", need))
     elif code == WEEKLY_CAP:
         load = int(p.claims.week_load(np.array([m]), p.t_week[[t]])[0])
         cap = int(p.members.weekly_cap[m])
         detail_zh, detail_en = f"{zh}（{load}/{cap}）", f"{en} ({load}/{cap})"
-    return Exclusion(code, key, zh, en, detail_zh, detail_en)
+        message, params = N_("本周任务已达上限（%(load)s/%(cap)s）"), (("load", load), ("cap", cap))
+    return Exclusion(code, key, zh, en, detail_zh, detail_en, message, params)
 
 
 def screen(

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from ..audit.log import record
 from ..errors import Conflict, Invalid, NotFound
+from ..i18n import N_
 from ..notifications.service import notify_member
 from ..people.models import Member
 from ..people.scope import MANAGE, Scope
@@ -99,7 +100,7 @@ def create_invitation(
 
     task = _lock_task(session, task.id)
     if task is None or task.status != "open" or task.starts_at <= now:
-        return refuse("该任务当前不接受邀请")
+        return refuse(N_("该任务当前不接受邀请"))
     if (
         session.scalar(
             select(Invitation.id).where(
@@ -108,16 +109,16 @@ def create_invitation(
         )
         is not None
     ):
-        return refuse("已邀请该成员")
+        return refuse(N_("已邀请该成员"))
     if (
         session.scalar(
             select(Claim.id).where(Claim.task_id == task.id, Claim.member_id == member_id, Claim.status.in_(LIVE_CLAIM))
         )
         is not None
     ):
-        return refuse("该成员已认领此任务")
+        return refuse(N_("该成员已认领此任务"))
     if _pending(session, task.id) >= task.slots - task.taken:
-        return refuse("待答复的邀请已占满剩余名额")
+        return refuse(N_("待答复的邀请已占满剩余名额"))
     expires = min(now + timedelta(hours=invitation_hours(session, task, hours)), task.starts_at)
     invitation = Invitation(
         task_id=task.id,
@@ -155,13 +156,14 @@ def invite(
     # Only members this staff member may see: anyone else answers as if they did not exist.
     member = session.scalar(select(Member).where(Member.id == member_id, member_visibility(scope)))
     if member is None:
-        raise NotFound("成员不存在")
+        raise NotFound(N_("成员不存在"))
     if not member.active:
-        raise Invalid("账号已停用", fields={"member_id": ["inactive"]})
+        raise Invalid(N_("账号已停用"), fields={"member_id": [N_("已停用")]})
     loaded = load(session, TaskFilter(task_ids=(task.id,)), now=now, tz=tz, members=[member.id], focus=(task.id,))
     suggestion = explain(loaded.problem, loaded.member_row[member.id], loaded.task_row[task.id])
     if suggestion.excluded is not None and suggestion.excluded.code in BLOCKING:
-        raise Invalid(suggestion.excluded.detail_zh, fields={"member_id": [suggestion.excluded.detail_en]})
+        why = suggestion.excluded
+        raise Invalid(why.message, params=dict(why.params), fields={"member_id": [(why.message, dict(why.params))]})
     invitation, _ = create_invitation(
         session,
         task,
@@ -188,13 +190,13 @@ def invite(
 def get_own(session, scope: Scope, invitation_id: int) -> Invitation:
     invitation = session.get(Invitation, invitation_id)
     if invitation is None or scope.member_id is None or invitation.member_id != scope.member_id:
-        raise NotFound("邀请不存在")
+        raise NotFound(N_("邀请不存在"))
     return invitation
 
 
 def list_mine(scope: Scope, status: str | None = None):
     if scope.member_id is None:
-        raise Invalid("只有成员有派单邀请")
+        raise Invalid(N_("只有成员有派单邀请"))
     stmt = select(Invitation).where(Invitation.member_id == scope.member_id)
     if status:
         stmt = stmt.where(Invitation.status == status)
@@ -222,9 +224,9 @@ def accept(session, scope: Scope, invitation_id: int, now: datetime) -> tuple[In
     _lock_member(session, invitation.member_id)  # a member's answers are serialised
     invitation = _fresh(session, invitation_id)
     if invitation.status != "pending":
-        raise Conflict("该邀请已处理", fields={"status": [invitation.status]})
+        raise Conflict(N_("该邀请已处理"), fields={"status": [invitation.status]})
     if invitation.expires_at is not None and invitation.expires_at <= now:
-        raise Conflict("邀请已过期", fields={"status": ["expired"]})
+        raise Conflict(N_("邀请已过期"), fields={"status": ["expired"]})
     claim = claim_task(
         session,
         task_id=invitation.task_id,
@@ -254,7 +256,7 @@ def decline(
     _lock_member(session, invitation.member_id)
     invitation = _fresh(session, invitation_id)
     if invitation.status != "pending":
-        raise Conflict("该邀请已处理", fields={"status": [invitation.status]})
+        raise Conflict(N_("该邀请已处理"), fields={"status": [invitation.status]})
     invitation.status, invitation.answered_at = "declined", now
     invitation.reason = (reason or "").strip()[:500] or invitation.reason
     session.flush()

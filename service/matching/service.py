@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..audit.log import record
 from ..errors import Forbidden, Invalid, NotFound
+from ..i18n import N_
 from ..people.models import Member
 from ..people.scope import MANAGE, READ, Scope
 from ..places.models import Area
@@ -35,9 +36,9 @@ def staff_task(session, scope: Scope, task_id: int, at_least: str = READ) -> Tas
     """The task if the scope covers its community as staff; 404 outside the scope."""
     task = session.get(Task, task_id)
     if task is None or not scope.covers(task.community.path, READ):
-        raise NotFound("任务不存在")
+        raise NotFound(N_("任务不存在"))
     if not scope.covers(task.community.path, at_least):
-        raise Forbidden("只有社区及以上管理员可以派单")
+        raise Forbidden(N_("只有社区及以上管理员可以派单"))
     return task
 
 
@@ -91,7 +92,7 @@ def why_not(session, scope: Scope, task_id: int, member_id: int, now: datetime, 
     task = staff_task(session, scope, task_id)
     member = session.scalar(select(Member).where(Member.id == member_id, member_visibility(scope)))
     if member is None:
-        raise NotFound("成员不存在")
+        raise NotFound(N_("成员不存在"))
     held = session.scalar(
         select(Claim.status).where(Claim.task_id == task.id, Claim.member_id == member_id, Claim.status.in_(LIVE_CLAIM))
     )
@@ -223,9 +224,9 @@ class DispatchPlan:
 def _dispatch_area(session, scope: Scope, area_id: int) -> Area:
     area = session.get(Area, area_id)
     if area is None or not scope.covers(area.path, READ):
-        raise NotFound("区域不存在")
+        raise NotFound(N_("区域不存在"))
     if not scope.covers(area.path, MANAGE):
-        raise Forbidden("只有社区及以上管理员可以派单")
+        raise Forbidden(N_("只有社区及以上管理员可以派单"))
     return area
 
 
@@ -245,14 +246,14 @@ def preview_dispatch(
     and what stays empty and why. Nothing is written."""
     area = _dispatch_area(session, scope, area_id)
     if start >= end:
-        raise Invalid("结束时间必须晚于开始时间", fields={"to": ["must be after from"]})
+        raise Invalid(N_("结束时间必须晚于开始时间"), fields={"to": [N_("须晚于开始时间")]})
     if end - start > MAX_WINDOW:
-        raise Invalid("派单时段最长 31 天", fields={"to": ["at most 31 days after from"]})
+        raise Invalid(N_("派单时段最长 31 天"), fields={"to": [N_("最多比开始时间晚 31 天")]})
     if method not in ("exact", "greedy"):
-        raise Invalid("method 只能是 exact 或 greedy", fields={"method": ["exact or greedy"]})
+        raise Invalid(N_("method 只能是 exact 或 greedy"), fields={"method": [N_("只能是 exact 或 greedy")]})
     start = max(start, now)
     if start >= end:
-        raise Invalid("派单时段已过", fields={"to": ["in the past"]})
+        raise Invalid(N_("派单时段已过"), fields={"to": [N_("已过")]})
     loaded = load(session, TaskFilter(area_path=area.path, start=start, end=end), now=now, tz=tz)
     p = loaded.problem
     graph = build_candidates(p)

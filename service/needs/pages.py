@@ -178,7 +178,7 @@ def new_need():
             except DomainError as error:
                 db.session.rollback()
                 flash(error.text(), "error")
-                errors, status = error.fields, error.status
+                errors, status = error.rendered_fields(), error.status
             else:
                 db.session.commit()
                 flash(_("提交成功！请记下查询码 %(code)s，凭码查询进度和评价。", code=need.tracking_code), "info")
@@ -351,7 +351,7 @@ def _local_due(raw: str):
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        raise Invalid(N_("办结期限日期不正确"), fields={"due_at": ["not a date"]}) from None
+        raise Invalid(N_("办结期限日期不正确"), fields={"due_at": [N_("不是日期")]}) from None
     return datetime.combine(day + timedelta(days=1), time(), app_timezone()) - timedelta(minutes=1)
 
 
@@ -445,7 +445,7 @@ def record():
             except DomainError as error:
                 db.session.rollback()
                 flash(error.text(), "error")
-                errors, status = error.fields, error.status
+                errors, status = error.rendered_fields(), error.status
             else:
                 db.session.commit()
                 flash(_("已登记，查询码 %(code)s（请告知居民）", code=need.tracking_code), "info")

@@ -31,7 +31,7 @@ class Photo:
 def check_photo(data: bytes, max_bytes: int = MAX_PHOTO_BYTES) -> Photo:
     """The decoded photo, or ``Invalid``. The content decides, never the file name or the declared type."""
     if len(data) > max_bytes:
-        raise Invalid(TOO_LARGE, fields={"photo": [f"larger than {max_bytes} bytes"]})
+        raise Invalid(TOO_LARGE, fields={"photo": [(N_("超过 %(n)s 字节"), {"n": max_bytes})]})
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -49,7 +49,7 @@ def check_photo(data: bytes, max_bytes: int = MAX_PHOTO_BYTES) -> Photo:
         Image.DecompressionBombError,
         Image.DecompressionBombWarning,
     ):
-        raise Invalid(NOT_AN_IMAGE, fields={"photo": ["not a JPEG or PNG image"]}) from None
+        raise Invalid(NOT_AN_IMAGE, fields={"photo": [N_("不是 JPEG 或 PNG 图片")]}) from None
     return Photo(image, FORMATS[image.format])
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.log import record
 from ..database import subtree_condition
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import ALREADY_USED, Conflict, Forbidden, Invalid, NotFound, REQUIRED, one_of
 from ..i18n import N_
 from ..notifications.service import notify, send_to_phone
 from ..people.models import Account, RoleGrant
@@ -127,7 +127,7 @@ def set_policy(session, scope: Scope, area_id: int, *, urgent_hours: int | None,
     area = get_policy_area(session, scope, area_id, MANAGE)
     if area.kind not in POLICY_KINDS:
         raise Invalid(
-            N_("办结时限只能由市、区县、街道或社区设置"), fields={"area_id": ["city, district, street or community"]}
+            N_("办结时限只能由市、区县、街道或社区设置"), fields={"area_id": [N_("须为市、区县、街道或社区")]}
         )
     own = session.scalar(select(NeedPolicy).where(NeedPolicy.area_id == area.id))
     if own is None:
@@ -167,7 +167,7 @@ def _check_department_name(session, name: str, own_id: int | None = None) -> str
     name = name.strip()
     other = session.scalar(select(Department.id).where(Department.name == name))
     if other is not None and other != own_id:
-        raise Conflict(N_("部门名称已存在"), fields={"name": ["already used"]})
+        raise Conflict(N_("部门名称已存在"), fields={"name": [ALREADY_USED]})
     return name
 
 
@@ -502,13 +502,13 @@ def accept(
     owner = session.get(Account, owner_id)
     if owner is None or not owner.active or not scope_for(session, owner).covers(need.place_path):
         raise Invalid(
-            N_("负责人必须是该社区的工作人员"), fields={"owner_account_id": ["not staff of this need's area"]}
+            N_("负责人必须是该社区的工作人员"), fields={"owner_account_id": [N_("不是该诉求所在区域的工作人员")]}
         )
     if urgency is not None and urgency not in URGENCIES:
-        raise Invalid(N_("紧急程度不正确"), fields={"urgency": [f"one of {', '.join(URGENCIES)}"]})
+        raise Invalid(N_("紧急程度不正确"), fields={"urgency": [one_of(URGENCIES)]})
     if beneficiary_group is not None:
         if beneficiary_group not in BENEFICIARY_GROUPS:
-            raise Invalid(N_("服务对象类别不正确"), fields={"beneficiary_group": ["unknown group"]})
+            raise Invalid(N_("服务对象类别不正确"), fields={"beneficiary_group": [N_("未知的人群类别")]})
         need.beneficiary_group = beneficiary_group
     if urgency is not None and urgency != need.urgency:
         # A re-graded need keeps its start: the limit counts from when the resident asked.
@@ -529,7 +529,7 @@ def reject(session, scope: Scope, need: Need, *, reason: str, now: datetime) -> 
     _require(scope, need, MANAGE, N_("只有社区及以上管理员可以处理诉求"))
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid(N_("请填写不予受理的原因"), fields={"reason": ["required"]})
+        raise Invalid(N_("请填写不予受理的原因"), fields={"reason": [REQUIRED]})
     _fresh(session, need)
     _refuse_unless(need, "reject")
     need.status, need.reject_reason = "rejected", reason
@@ -571,10 +571,10 @@ def transfer(
     _require(scope, need, MANAGE, N_("只有社区及以上管理员可以转交诉求"))
     department = session.get(Department, department_id)
     if department is None or not department.active:
-        raise Invalid(N_("部门不存在或已停用"), fields={"department_id": ["unknown or inactive department"]})
+        raise Invalid(N_("部门不存在或已停用"), fields={"department_id": [N_("部门不存在或已停用")]})
     due_at = due_at or now + timedelta(days=department.due_days)
     if due_at <= now:
-        raise Invalid(N_("办结期限必须晚于现在"), fields={"due_at": ["must be in the future"]})
+        raise Invalid(N_("办结期限必须晚于现在"), fields={"due_at": [N_("须晚于现在")]})
     _fresh(session, need)
     _refuse_unless(need, "transfer")
     need.status, need.department_id = "transferred", department.id
@@ -605,7 +605,7 @@ def resolve(session, scope: Scope, need: Need, *, result: str, now: datetime) ->
         _require(scope, need, MANAGE, N_("只有负责人或社区管理员可以办结诉求"))
     result = (result or "").strip()
     if not result:
-        raise Invalid(N_("请填写办理结果"), fields={"result": ["required"]})
+        raise Invalid(N_("请填写办理结果"), fields={"result": [REQUIRED]})
     _fresh(session, need)
     _refuse_unless(need, "resolve")
     before = need.status
@@ -635,7 +635,7 @@ def reopen(session, scope: Scope, need: Need, *, reason: str, now: datetime) -> 
     _require(scope, need, MANAGE, N_("只有社区及以上管理员可以重新办理诉求"))
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid(N_("请填写重新办理的原因"), fields={"reason": ["required"]})
+        raise Invalid(N_("请填写重新办理的原因"), fields={"reason": [REQUIRED]})
     _fresh(session, need)
     _refuse_unless(need, "reopen")
     _back_to_owner(session, need, scope.account_id, reason, now)
@@ -647,7 +647,7 @@ def reopen(session, scope: Scope, need: Need, *, reason: str, now: datetime) -> 
 def give_feedback(session, need: Need, *, stars: int, comment: str, now: datetime) -> Need:
     """回访: the resident rates the result. 3–5 stars close it; 1–2 send it back to the owner."""
     if not isinstance(stars, int) or not 1 <= stars <= 5:
-        raise Invalid(N_("请选择 1–5 星"), fields={"stars": ["1 to 5"]})
+        raise Invalid(N_("请选择 1–5 星"), fields={"stars": [N_("1 至 5")]})
     comment = (comment or "").strip()[:500]
     _fresh(session, need)
     _refuse_unless(need, "rate")

@@ -109,7 +109,7 @@ def _member_by_phone(scope, raw: str) -> Member:
     phone = normalise_phone(raw)
     member = db.session.scalar(list_members(scope, phone=phone).limit(1)) if phone else None
     if member is None:
-        raise Invalid(_("找不到该手机号的成员（须在本辖区居住或报到）"), fields={"member_phone": ["not found"]})
+        raise Invalid(N_("找不到该手机号的成员（须在本辖区居住或报到）"), fields={"member_phone": [N_("未找到")]})
     return member
 
 

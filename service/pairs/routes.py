@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from ..api import page_of, paginate
 from ..database import db
 from ..errors import Invalid
+from ..i18n import N_
 from ..periods import app_timezone
 from ..people.auth import require_scope
 from . import service
@@ -59,7 +60,7 @@ class Pairs(MethodView):
             )
             return paginate(db.session, stmt, args["page"], args["per_page"])
         if scope.member_id is None:
-            raise Invalid("只有成员或工作人员可以查看结对")
+            raise Invalid(N_("只有成员或工作人员可以查看结对"))
         result = paginate(
             db.session, service.member_pairs(scope.member_id, active=args["active"]), args["page"], args["per_page"]
         )

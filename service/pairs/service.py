@@ -23,7 +23,7 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.log import record
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NOT_A_MOBILE, NotFound, REQUIRED, one_of
 from ..i18n import N_
 from ..notifications.service import notify_member
 from ..people.models import Member
@@ -133,13 +133,13 @@ def set_rhythm(session, scope: Scope, area_id: int, rhythms: dict, now: datetime
     """Set (or, with None, clear) this area's rhythm for some groups; the rest are left as they are."""
     area = _area_in_scope(session, scope, area_id, MANAGE)
     if area.kind == "building":
-        raise Invalid(N_("走访频次只能按社区、网格或以上区域设置"), fields={"area_id": ["not a building"]})
+        raise Invalid(N_("走访频次只能按社区、网格或以上区域设置"), fields={"area_id": [N_("不能是楼栋")]})
     problems = {}
     for group, rhythm in rhythms.items():
         if group not in GROUPS:
-            problems[group] = [f"unknown group; one of {', '.join(GROUPS)}"]
+            problems[group] = [(N_("未知的人群类别，须为以下之一：%(choices)s"), {"choices": ", ".join(GROUPS)})]
         elif rhythm is not None and rhythm not in RHYTHMS:
-            problems[group] = [f"one of {', '.join(RHYTHMS)}"]
+            problems[group] = [one_of(RHYTHMS)]
     if problems:
         raise Invalid(N_("走访频次不正确"), fields=problems)
     existing = {
@@ -196,25 +196,23 @@ def _beneficiary_from(session, scope: Scope, data: dict) -> Beneficiary:
         return beneficiary
     missing = [f for f in ("resident_name", "place_id", "beneficiary_group") if not data.get(f)]
     if missing:
-        raise Invalid(
-            N_("请填写居民姓名、住址和人群类别"), fields={f: ["required without beneficiary_id"] for f in missing}
-        )
+        raise Invalid(N_("请填写居民姓名、住址和人群类别"), fields={f: [N_("未选择结对对象时必填")] for f in missing})
     if data["beneficiary_group"] not in GROUPS:
-        raise Invalid(N_("人群类别不正确"), fields={"beneficiary_group": [f"one of {', '.join(GROUPS)}"]})
+        raise Invalid(N_("人群类别不正确"), fields={"beneficiary_group": [one_of(GROUPS)]})
     place = session.get(Area, data["place_id"])
     if place is None or not scope.covers(place.path):
         raise NotFound(N_("区域不存在"))
     if place.kind not in PLACE_KINDS:
-        raise Invalid(N_("住址须为社区、小区、网格或楼栋"), fields={"place_id": ["not a place in a community"]})
+        raise Invalid(N_("住址须为社区、小区、网格或楼栋"), fields={"place_id": [N_("不是社区内的地点")]})
     if not scope.covers(place.path, MANAGE):
         raise Forbidden(N_("只有社区及以上管理员可以结对"))
     community = _community_of(session, place)
     phone = normalise_phone(data.get("resident_phone") or "") or None
     if phone is not None and not is_mobile(phone):
-        raise Invalid(N_("手机号格式不正确"), fields={"resident_phone": ["not a mainland mobile number"]})
+        raise Invalid(N_("手机号格式不正确"), fields={"resident_phone": [NOT_A_MOBILE]})
     name = data["resident_name"].strip()[:50]
     if not name:
-        raise Invalid(N_("请填写居民姓名、住址和人群类别"), fields={"resident_name": ["required"]})
+        raise Invalid(N_("请填写居民姓名、住址和人群类别"), fields={"resident_name": [REQUIRED]})
     beneficiary = None
     if phone is not None:
         # The same resident (same mobile in the community) is one record, whoever pairs with them.
@@ -250,7 +248,7 @@ def create_pair(session, scope: Scope, data: dict, now: datetime, tz: ZoneInfo) 
     beneficiary = _beneficiary_from(session, scope, data)
     member = get_member(session, scope, data["member_id"])
     if not member.active:
-        raise Invalid(N_("该成员已停用"), fields={"member_id": ["inactive"]})
+        raise Invalid(N_("该成员已停用"), fields={"member_id": [N_("已停用")]})
     live = session.scalar(
         select(StandingPair.id).where(
             StandingPair.member_id == member.id, StandingPair.beneficiary_id == beneficiary.id, StandingPair.active

@@ -32,7 +32,7 @@ def hasher(params: dict) -> PasswordHasher:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"密码至少 {MIN_PASSWORD_LENGTH} 位", fields={"password": ["too short"]})
+        raise Invalid(N_("密码至少 %(n)s 位"), params={"n": MIN_PASSWORD_LENGTH}, fields={"password": [N_("太短")]})
 
 
 def set_password(account: Account, password: str, params: dict) -> None:

@@ -8,9 +8,12 @@ from flask_login import current_user
 from ..api import is_api_request
 from ..database import db
 from ..errors import Unauthorized
+from ..i18n import N_
 from .accounts import identity_for_token
 from .models import Account
 from .scope import ANONYMOUS, Scope, scope_for
+
+BEARER_REQUIRED = N_("需要登录（Bearer 令牌）")
 
 
 def bearer_token() -> str | None:
@@ -55,5 +58,5 @@ def current_scope() -> Scope:
 def require_scope() -> Scope:
     scope = current_scope()
     if scope.account_id is None:
-        raise Unauthorized("请先登录" if not is_api_request() else "Authentication required (Bearer token).")
+        raise Unauthorized(N_("请先登录") if not is_api_request() else BEARER_REQUIRED)
     return scope

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..errors import Forbidden
+from ..i18n import N_
 from .models import Account
 from .scope import Scope
 
@@ -30,7 +31,7 @@ def member_data(session, scope: Scope, member_id: int) -> dict:
 
     member = get_member(session, scope, member_id)  # 404 for members the caller cannot see
     if scope.member_id != member_id:
-        raise Forbidden("只能下载本人的数据")
+        raise Forbidden(N_("只能下载本人的数据"))
     account = session.scalar(select(Account).where(Account.member_id == member_id))
     return {
         "member": {

@@ -11,7 +11,7 @@ from . import service
 from .accounts import authenticate, issue_token, revoke_token
 from .phones import normalise_phone
 from .privacy import member_data
-from .auth import bearer_token, current_account, require_scope
+from .auth import BEARER_REQUIRED, bearer_token, current_account, require_scope
 from .schemas import (
     MemberCreateSchema,
     MemberDataSchema,
@@ -60,7 +60,7 @@ class Token(MethodView):
         """Revoke the token presented in the Authorization header."""
         token = bearer_token()
         if not token or current_account() is None:
-            raise Unauthorized("Authentication required (Bearer token).")
+            raise Unauthorized(BEARER_REQUIRED)
         revoke_token(db.session, token)
         db.session.commit()
 

@@ -7,7 +7,8 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.log import record
 from ..database import utcnow
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import ALREADY_USED, Conflict, Forbidden, Invalid, NOT_A_MOBILE, NotFound, REQUIRED, one_of, unknown
+from ..i18n import N_
 from ..places.models import Area, Unit
 from .accounts import set_password
 from .models import AREA_ROLES, PARTY_STATUSES, Account, AvailabilityWindow, Member, RoleGrant, SkillTag
@@ -26,7 +27,7 @@ ROLE_AREA_KINDS = {
 def checked_phone(raw: str, field: str = "phone") -> str:
     phone = normalise_phone(raw)
     if not is_mobile(phone):
-        raise Invalid("手机号格式不正确（需为11位大陆手机号）", fields={field: ["not a mainland mobile number"]})
+        raise Invalid(N_("手机号格式不正确（需为11位大陆手机号）"), fields={field: [NOT_A_MOBILE]})
     return phone
 
 
@@ -93,7 +94,7 @@ def get_member(session, scope: Scope, member_id: int) -> Member:
     else:
         member = session.scalar(select(Member).where(Member.id == member_id, member_visibility(scope)))
     if member is None:
-        raise NotFound("成员不存在")
+        raise NotFound(N_("成员不存在"))
     return member
 
 
@@ -108,7 +109,7 @@ def skills_by_code(session, codes) -> list[SkillTag]:
     found = session.scalars(select(SkillTag).where(SkillTag.code.in_(codes))).all() if codes else []
     missing = set(codes) - {s.code for s in found}
     if missing:
-        raise Invalid("未知的技能标签", fields={"skills": [f"unknown: {', '.join(sorted(missing))}"]})
+        raise Invalid(N_("未知的技能标签"), fields={"skills": [unknown(missing)]})
     return list(found)
 
 
@@ -117,7 +118,7 @@ def availability_rows(windows) -> list[AvailabilityWindow]:
     for i, w in enumerate(windows):
         start, end = w["start"], w["end"]
         if not (0 <= w["weekday"] <= 6) or start >= end:
-            raise Invalid("空闲时段不正确", fields={"availability": {str(i): ["start must be before end"]}})
+            raise Invalid(N_("空闲时段不正确"), fields={"availability": {str(i): [N_("开始须早于结束")]}})
         rows.append(AvailabilityWindow(weekday=w["weekday"], start_minute=start, end_minute=end))
     return rows
 
@@ -128,9 +129,9 @@ def _home_building(session, scope: Scope, building_id: int | None, unit_admin_ok
     area = session.get(Area, building_id)
     allowed = area is not None and (scope.covers(area.path, MANAGE) or unit_admin_ok)
     if not allowed:
-        raise Invalid("住址楼栋不存在或不在管辖范围", fields={"home_building_id": ["not a building you manage"]})
+        raise Invalid(N_("住址楼栋不存在或不在管辖范围"), fields={"home_building_id": [N_("不是你管辖的楼栋")]})
     if area.kind != "building":
-        raise Invalid("住址必须是楼栋", fields={"home_building_id": ["must be a building"]})
+        raise Invalid(N_("住址必须是楼栋"), fields={"home_building_id": [N_("须为楼栋")]})
     return area
 
 
@@ -138,15 +139,15 @@ def create_member(session, scope: Scope, data: dict) -> Member:
     unit_id = data.get("unit_id")
     as_unit_admin = unit_id is not None and unit_id in scope.unit_ids
     if data.get("home_building_id") is None and not as_unit_admin:
-        raise Invalid("需要住址楼栋", fields={"home_building_id": ["required"]})
+        raise Invalid(N_("需要住址楼栋"), fields={"home_building_id": [REQUIRED]})
     home = _home_building(session, scope, data.get("home_building_id"), as_unit_admin)
     if unit_id is not None and session.get(Unit, unit_id) is None:
-        raise Invalid("单位不存在", fields={"unit_id": ["no such unit"]})
+        raise Invalid(N_("单位不存在"), fields={"unit_id": [N_("单位不存在")]})
     if data["party_status"] not in PARTY_STATUSES:
-        raise Invalid("未知的身份", fields={"party_status": [f"one of {', '.join(PARTY_STATUSES)}"]})
+        raise Invalid(N_("未知的身份"), fields={"party_status": [one_of(PARTY_STATUSES)]})
     phone = checked_phone(data["phone"])
     if session.scalar(select(Member.id).where(Member.phone == phone)) is not None:
-        raise Conflict("该手机号已登记", fields={"phone": ["already registered"]})
+        raise Conflict(N_("该手机号已登记"), fields={"phone": [N_("已登记")]})
     member = Member(
         name=data["name"].strip(),
         phone=phone,
@@ -175,12 +176,12 @@ def update_member(session, scope: Scope, member: Member, changes: dict) -> Membe
     is_self = scope.member_id == member.id
     if not may_manage_member(scope, member):
         if not (is_self and set(changes) <= SELF_FIELDS):
-            raise Forbidden("无权修改该成员" if not is_self else "本人只能修改技能、空闲时段和公开设置")
+            raise Forbidden(N_("无权修改该成员") if not is_self else N_("本人只能修改技能、空闲时段和公开设置"))
     if "phone" in changes:
         phone = checked_phone(changes["phone"])
         other = session.scalar(select(Member.id).where(Member.phone == phone))
         if other is not None and other != member.id:
-            raise Conflict("该手机号已登记", fields={"phone": ["already registered"]})
+            raise Conflict(N_("该手机号已登记"), fields={"phone": [N_("已登记")]})
         member.phone = phone
     if "home_building_id" in changes:
         as_unit_admin = member.unit_id is not None and member.unit_id in scope.unit_ids
@@ -188,11 +189,11 @@ def update_member(session, scope: Scope, member: Member, changes: dict) -> Membe
         member.home_building_id = home.id if home else None
     if "unit_id" in changes:
         if changes["unit_id"] is not None and session.get(Unit, changes["unit_id"]) is None:
-            raise Invalid("单位不存在", fields={"unit_id": ["no such unit"]})
+            raise Invalid(N_("单位不存在"), fields={"unit_id": [N_("单位不存在")]})
         member.unit_id = changes["unit_id"]
     if "party_status" in changes:
         if changes["party_status"] not in PARTY_STATUSES:
-            raise Invalid("未知的身份", fields={"party_status": [f"one of {', '.join(PARTY_STATUSES)}"]})
+            raise Invalid(N_("未知的身份"), fields={"party_status": [one_of(PARTY_STATUSES)]})
         member.party_status = changes["party_status"]
     for key in ("name", "active", "hide_public"):
         if key in changes:
@@ -240,7 +241,7 @@ def list_grants(scope: Scope, *, account_id=None, role=None, area_id=None, unit_
 def get_grant(session, scope: Scope, grant_id: int) -> RoleGrant:
     grant = session.scalar(select(RoleGrant).where(RoleGrant.id == grant_id, _grant_visible(scope)))
     if grant is None:
-        raise NotFound("授权不存在")
+        raise NotFound(N_("授权不存在"))
     return grant
 
 
@@ -249,9 +250,9 @@ def _may_grant(session, scope: Scope | None, role: str, area: Area | None, unit:
         return
     if role in AREA_ROLES:
         if scope.rank_over(area.path) < max(RANK[role], RANK[MANAGE]):
-            raise Forbidden("只能授予不高于自己的角色")
+            raise Forbidden(N_("只能授予不高于自己的角色"))
     elif unit.id not in scope.unit_ids and not scope.covers(unit.area.path, MANAGE):
-        raise Forbidden("无权授予该单位的管理员")
+        raise Forbidden(N_("无权授予该单位的管理员"))
 
 
 def find_or_create_account(session, phone: str, name: str | None, password: str | None, hash_params: dict) -> Account:
@@ -259,7 +260,7 @@ def find_or_create_account(session, phone: str, name: str | None, password: str 
     if account is not None:
         return account
     if not name or not password:
-        raise Invalid("新账号需要姓名和初始密码", fields={"password": ["required for a new account"]})
+        raise Invalid(N_("新账号需要姓名和初始密码"), fields={"password": [N_("新账号必填")]})
     member = session.scalar(select(Member).where(Member.phone == phone))
     account = Account(phone=phone, name=name, member_id=member.id if member else None)
     set_password(account, password, hash_params)
@@ -281,30 +282,38 @@ def create_grant(
     hash_params: dict,
 ) -> RoleGrant:
     if role == "member":
-        raise Invalid("党员角色随成员档案自动获得，无需授予", fields={"role": ["implicit for member records"]})
+        raise Invalid(N_("党员角色随成员档案自动获得，无需授予"), fields={"role": [N_("随成员档案自动获得")]})
     area = unit = None
     if role in AREA_ROLES:
         if area_id is None or unit_id is not None:
-            raise Invalid("区域角色需要 area_id", fields={"area_id": ["required for this role"]})
+            raise Invalid(N_("区域角色需要 area_id"), fields={"area_id": [N_("该角色必填")]})
         area = session.get(Area, area_id)
         if area is None or (scope is not None and not scope.covers(area.path, MANAGE)):
-            raise NotFound("区域不存在")
+            raise NotFound(N_("区域不存在"))
         if area.kind not in ROLE_AREA_KINDS[role]:
             raise Invalid(
-                f"{role} 只能授予在 {'/'.join(ROLE_AREA_KINDS[role])} 上",
-                fields={"area_id": [f"{role} goes on {'/'.join(ROLE_AREA_KINDS[role])}"]},
+                N_("%(role)s 只能授予在 %(kinds)s 上"),
+                params={"role": role, "kinds": "/".join(ROLE_AREA_KINDS[role])},
+                fields={
+                    "area_id": [
+                        (
+                            N_("%(role)s 只能授予在 %(kinds)s 上"),
+                            {"role": role, "kinds": "/".join(ROLE_AREA_KINDS[role])},
+                        )
+                    ]
+                },
             )
     elif role == "unit_admin":
         if unit_id is None or area_id is not None:
-            raise Invalid("单位管理员需要 unit_id", fields={"unit_id": ["required for this role"]})
+            raise Invalid(N_("单位管理员需要 unit_id"), fields={"unit_id": [N_("该角色必填")]})
         unit = session.get(Unit, unit_id)
         visible = unit is not None and (
             scope is None or unit.id in scope.unit_ids or scope.covers(unit.area.path, READ)
         )
         if not visible:
-            raise NotFound("单位不存在")
+            raise NotFound(N_("单位不存在"))
     else:
-        raise Invalid("未知角色", fields={"role": ["unknown role"]})
+        raise Invalid(N_("未知角色"), fields={"role": [N_("未知角色")]})
     _may_grant(session, scope, role, area, unit)
     account = find_or_create_account(session, checked_phone(phone), name, password, hash_params)
     duplicate = session.scalar(
@@ -317,7 +326,7 @@ def create_grant(
         )
     )
     if duplicate is not None:
-        raise Conflict("该授权已存在", existing_id=duplicate)
+        raise Conflict(N_("该授权已存在"), existing_id=duplicate)
     grant = RoleGrant(
         account_id=account.id,
         role=role,
@@ -364,9 +373,9 @@ def list_skills(session) -> list[SkillTag]:
 
 def create_skill(session, scope: Scope, code: str, name: str, name_en: str = "") -> SkillTag:
     if not scope.is_city_admin:
-        raise Forbidden("技能词表由市级管理员维护")
+        raise Forbidden(N_("技能词表由市级管理员维护"))
     if session.scalar(select(SkillTag.id).where(SkillTag.code == code)) is not None:
-        raise Conflict("技能编码已存在", fields={"code": ["already used"]})
+        raise Conflict(N_("技能编码已存在"), fields={"code": [ALREADY_USED]})
     tag = SkillTag(code=code, name=name, name_en=name_en)
     session.add(tag)
     session.flush()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 
 from ..audit.log import record
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import ALREADY_USED, Conflict, Forbidden, Invalid, NotFound, REQUIRED, one_of
+from ..i18n import N_
 from ..people.scope import MANAGE, READ, Scope
 from .models import AREA_KINDS, UNIT_KINDS, Area, Unit, UnitPairing, may_contain
 
@@ -17,9 +18,9 @@ def get_area(session, scope: Scope, area_id: int, at_least: str = READ) -> Area:
     """The area if ``scope`` may see it; 404 otherwise (403 if seen but not ``at_least``)."""
     area = session.get(Area, area_id)
     if area is None or not scope.covers(area.path, READ):
-        raise NotFound("区域不存在")
+        raise NotFound(N_("区域不存在"))
     if not scope.covers(area.path, at_least):
-        raise Forbidden("无权修改该区域")
+        raise Forbidden(N_("无权修改该区域"))
     return area
 
 
@@ -40,7 +41,7 @@ def _check_code_free(session, model, code, own_id=None):
     if code:
         other = session.scalar(select(model.id).where(model.code == code))
         if other is not None and other != own_id:
-            raise Conflict(f"编码 {code} 已被使用", fields={"code": ["already used"]})
+            raise Conflict(N_("编码 %(code)s 已被使用"), params={"code": code}, fields={"code": [ALREADY_USED]})
 
 
 def place_under(area: Area, parent: Area | None) -> None:
@@ -61,16 +62,20 @@ def create_area(
 ) -> Area:
     """Create an area. ``scope`` None is the CLI bootstrapping a root."""
     if kind not in AREA_KINDS:
-        raise Invalid("未知的区域类型", fields={"kind": [f"one of {', '.join(AREA_KINDS)}"]})
+        raise Invalid(N_("未知的区域类型"), fields={"kind": [one_of(AREA_KINDS)]})
     parent = None
     if parent_id is not None:
         parent = session.get(Area, parent_id) if scope is None else get_area(session, scope, parent_id, MANAGE)
         if parent is None:
-            raise NotFound("上级区域不存在")
+            raise NotFound(N_("上级区域不存在"))
         if not may_contain(parent.kind, kind):
-            raise Invalid(f"{parent.kind} 下不能建 {kind}", fields={"kind": [f"not allowed under {parent.kind}"]})
+            raise Invalid(
+                N_("%(parent)s 下不能建 %(kind)s"),
+                params={"parent": parent.kind, "kind": kind},
+                fields={"kind": [(N_("不能建在 %(parent)s 下"), {"parent": parent.kind})]},
+            )
     elif scope is not None:
-        raise Invalid("需要上级区域", fields={"parent_id": ["required"]})
+        raise Invalid(N_("需要上级区域"), fields={"parent_id": [REQUIRED]})
     _check_code_free(session, Area, code)
     area = Area(parent_id=parent_id, kind=kind, name=name.strip(), code=code or None, households=households)
     session.add(area)
@@ -125,7 +130,7 @@ def list_units(scope: Scope, *, kind=None, community_id=None, q=None):
 def get_unit(session, scope: Scope, unit_id: int) -> Unit:
     unit = session.scalar(select(Unit).where(Unit.id == unit_id, _unit_visible(scope, READ)))
     if unit is None:
-        raise NotFound("单位不存在")
+        raise NotFound(N_("单位不存在"))
     return unit
 
 
@@ -135,7 +140,9 @@ def _managed_communities(session, scope: Scope, community_ids) -> list[Area]:
         area = session.get(Area, cid)
         if area is None or area.kind != "community" or not scope.covers(area.path, MANAGE):
             raise Invalid(
-                f"社区 {cid} 不存在或不在管辖范围", fields={"community_ids": [f"{cid}: not a community you manage"]}
+                N_("社区 %(id)s 不存在或不在管辖范围"),
+                params={"id": cid},
+                fields={"community_ids": [(N_("%(id)s：不是你管辖的社区"), {"id": cid})]},
             )
         communities.append(area)
     return communities
@@ -143,7 +150,7 @@ def _managed_communities(session, scope: Scope, community_ids) -> list[Area]:
 
 def create_unit(session, scope: Scope, *, name: str, kind: str, area_id: int, code=None, community_ids=()) -> Unit:
     if kind not in UNIT_KINDS:
-        raise Invalid("未知的单位类型", fields={"kind": [f"one of {', '.join(UNIT_KINDS)}"]})
+        raise Invalid(N_("未知的单位类型"), fields={"kind": [one_of(UNIT_KINDS)]})
     owner = get_area(session, scope, area_id, MANAGE)
     communities = _managed_communities(session, scope, community_ids)
     _check_code_free(session, Unit, code)
@@ -160,9 +167,9 @@ def update_unit(session, scope: Scope, unit: Unit, changes: dict) -> Unit:
     own_unit_admin = unit.id in scope.unit_ids
     basic = {k: v for k, v in changes.items() if k in ("name", "kind", "code")}
     if basic and not (owns or own_unit_admin):
-        raise Forbidden("只有单位主管区域的管理员或本单位管理员可以修改单位信息")
+        raise Forbidden(N_("只有单位主管区域的管理员或本单位管理员可以修改单位信息"))
     if "kind" in basic and basic["kind"] not in UNIT_KINDS:
-        raise Invalid("未知的单位类型", fields={"kind": [f"one of {', '.join(UNIT_KINDS)}"]})
+        raise Invalid(N_("未知的单位类型"), fields={"kind": [one_of(UNIT_KINDS)]})
     if "code" in basic:
         _check_code_free(session, Unit, basic["code"], unit.id)
     for key, value in basic.items():
@@ -172,7 +179,7 @@ def update_unit(session, scope: Scope, unit: Unit, changes: dict) -> Unit:
         current = {p.community_id for p in unit.pairings}
         touched = wanted ^ current
         if touched and not scope.paths(MANAGE):
-            raise Forbidden("无权调整挂点社区")
+            raise Forbidden(N_("无权调整挂点社区"))
         _managed_communities(session, scope, touched)
         unit.pairings = [p for p in unit.pairings if p.community_id in wanted] + [
             UnitPairing(community_id=cid) for cid in sorted(wanted - current)

@@ -107,15 +107,16 @@ def list_catalogue(session) -> list[ServiceCategory]:
 
 def add_item(session, scope, *, category: str, code: str, name: str, name_en: str = "") -> ServiceItem:
     from ..audit.log import record
-    from ..errors import Conflict, Forbidden, Invalid
+    from ..errors import ALREADY_USED, Conflict, Forbidden, Invalid, UNKNOWN_CATEGORY
+    from ..i18n import N_
 
     if not scope.is_city_admin:
-        raise Forbidden("服务清单由市级管理员维护")
+        raise Forbidden(N_("服务清单由市级管理员维护"))
     owner = session.scalar(select(ServiceCategory).where(ServiceCategory.code == category))
     if owner is None:
-        raise Invalid("服务类别不存在", fields={"category": ["unknown category"]})
+        raise Invalid(N_("服务类别不存在"), fields={"category": [UNKNOWN_CATEGORY]})
     if session.scalar(select(ServiceItem.id).where(ServiceItem.code == code)) is not None:
-        raise Conflict("服务项目编码已存在", fields={"code": ["already used"]})
+        raise Conflict(N_("服务项目编码已存在"), fields={"code": [ALREADY_USED]})
     item = ServiceItem(category_id=owner.id, code=code, name=name, name_en=name_en, sort=len(owner.items))
     session.add(item)
     session.flush()

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from ..audit.log import record
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid, NOT_A_COMMUNITY, NotFound, REQUIRED
+from ..i18n import N_
 from ..periods import day_bounds_utc, local_day, period_containing
 from ..people.models import Member
 from ..places.models import Area
@@ -40,7 +41,7 @@ def rules_in_force(session, community: Area, on: date) -> RulesInForce:
         .order_by(RuleSet.effective_from.desc(), RuleSet.version.desc())
     ).all()
     if not candidates:
-        raise Invalid("该社区在此日期没有生效的积分规则", fields={"occurred_at": ["no point rules in force"]})
+        raise Invalid(N_("该社区在此日期没有生效的积分规则"), fields={"occurred_at": [N_("没有生效的积分规则")]})
     depth = {area_id: i for i, area_id in enumerate(ancestors)}
     deepest = max(depth[r.area_id] for r in candidates)
     # A community's own rules win over its street's, and the street's over the city's.
@@ -60,7 +61,7 @@ def side_for(session, member_id: int, community_id: int, when: datetime) -> str:
 def _lock_member(session, member_id: int) -> Member:
     member = session.scalar(select(Member).where(Member.id == member_id).with_for_update())
     if member is None:
-        raise NotFound("成员不存在")
+        raise NotFound(N_("成员不存在"))
     return member
 
 
@@ -128,7 +129,7 @@ def award_service(
         return existing
     community = session.get(Area, community_id)
     if community is None or community.kind != "community":
-        raise Invalid("服务社区不存在", fields={"community_id": ["not a community"]})
+        raise Invalid(N_("服务社区不存在"), fields={"community_id": [NOT_A_COMMUNITY]})
     in_force = rules_in_force(session, community, local_day(service.occurred_at, tz))
     comp = compute(in_force.body, service, tz)
     side = side_for(session, member_id, community_id, service.occurred_at)
@@ -277,9 +278,9 @@ def adjust(
     area_path: str,
 ) -> LedgerEntry:
     if not reason.strip():
-        raise Invalid("调整积分必须写明原因", fields={"reason": ["required"]})
+        raise Invalid(N_("调整积分必须写明原因"), fields={"reason": [REQUIRED]})
     if points == 0:
-        raise Invalid("调整分值不能为 0", fields={"points": ["must not be zero"]})
+        raise Invalid(N_("调整分值不能为 0"), fields={"points": [N_("不能为 0")]})
     entry = _post_fixed(
         session,
         kind="adjustment",
@@ -310,14 +311,14 @@ def adjust(
 def reverse(session, *, entry: LedgerEntry, reason: str, actor_id: int | None, area_path: str | None) -> LedgerEntry:
     """Cancel an entry with its exact opposite; an entry is reversed at most once."""
     if not reason.strip():
-        raise Invalid("冲正必须写明原因", fields={"reason": ["required"]})
+        raise Invalid(N_("冲正必须写明原因"), fields={"reason": [REQUIRED]})
     if entry.kind == "reversal":
-        raise Conflict("冲正记录不能再冲正")
+        raise Conflict(N_("冲正记录不能再冲正"))
     _lock_member(session, entry.member_id)
     key = f"reversal:entry:{entry.id}"
     existing = _existing(session, key)
     if existing is not None:
-        raise Conflict("该记录已冲正", reversal_id=existing.id)
+        raise Conflict(N_("该记录已冲正"), reversal_id=existing.id)
     reversal = LedgerEntry(
         member_id=entry.member_id,
         amount=-entry.amount,

@@ -108,7 +108,7 @@ class RuleSetItem(MethodView):
         require_scope()
         rule_set = db.session.get(RuleSet, rule_set_id)
         if rule_set is None:
-            raise NotFound("积分规则不存在")
+            raise NotFound(N_("积分规则不存在"))
         return rule_set
 
 

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 
 from ..audit.log import record
-from ..errors import Forbidden, Invalid, NotFound
+from ..errors import Forbidden, Invalid, NotFound, one_of, unknown
+from ..i18n import N_
 from ..periods import Period, local_day
 from ..people.models import Member
 from ..people.scope import MANAGE, Scope
@@ -34,20 +35,18 @@ def publish_rule_set(
     """Publish a new version of an area's rules. Earlier versions and entries are untouched."""
     area = session.get(Area, area_id)
     if area is None or (scope is not None and not scope.covers(area.path)):
-        raise NotFound("区域不存在")
+        raise NotFound(N_("区域不存在"))
     if scope is not None and not scope.covers(area.path, MANAGE):
-        raise Forbidden("无权发布该区域的积分规则")
+        raise Forbidden(N_("无权发布该区域的积分规则"))
     if area.kind not in RULE_OWNER_KINDS:
         raise Invalid(
-            "积分规则只能由市、区县、街道或社区发布",
-            fields={"area_id": ["must be a city, district, street or community"]},
+            N_("积分规则只能由市、区县、街道或社区发布"),
+            fields={"area_id": [N_("须为市、区县、街道或社区")]},
         )
     validated = RuleBodySchema().load(body)
-    unknown = set(validated["categories"]) - category_codes(session)
-    if unknown:
-        raise Invalid(
-            "规则中有未知的服务类别", fields={"body": {"categories": [f"unknown: {', '.join(sorted(unknown))}"]}}
-        )
+    unknown_codes = set(validated["categories"]) - category_codes(session)
+    if unknown_codes:
+        raise Invalid(N_("规则中有未知的服务类别"), fields={"body": {"categories": [unknown(unknown_codes)]}})
     version = (session.scalar(select(func.max(RuleSet.version)).where(RuleSet.area_id == area.id)) or 0) + 1
     rule_set = RuleSet(
         area_id=area.id,
@@ -83,7 +82,7 @@ def preview(session, *, community_id: int, service: Service, tz: ZoneInfo, membe
     """What a piece of service would earn, line by line (caps counted for ``member_id`` if given)."""
     community = session.get(Area, community_id)
     if community is None or community.kind != "community":
-        raise NotFound("社区不存在")
+        raise NotFound(N_("社区不存在"))
     in_force = ledger.rules_in_force(session, community, local_day(service.occurred_at, tz))
     comp = compute(in_force.body, service, tz)
     amount = comp.amount
@@ -108,9 +107,9 @@ def preview(session, *, community_id: int, service: Service, tz: ZoneInfo, membe
 def _managed_community(session, scope: Scope, community_id: int) -> Area:
     community = session.get(Area, community_id)
     if community is None or community.kind != "community" or not scope.covers(community.path):
-        raise NotFound("社区不存在")
+        raise NotFound(N_("社区不存在"))
     if not scope.covers(community.path, MANAGE):
-        raise Forbidden("只有社区及以上管理员可以记录积分")
+        raise Forbidden(N_("只有社区及以上管理员可以记录积分"))
     return community
 
 
@@ -169,16 +168,16 @@ def adjust(
 def get_entry(session, scope: Scope, entry_id: int) -> LedgerEntry:
     entry = session.get(LedgerEntry, entry_id)
     if entry is None:
-        raise NotFound("积分记录不存在")
+        raise NotFound(N_("积分记录不存在"))
     if scope.member_id == entry.member_id or scope.covers(entry.community.path):
         return entry
-    raise NotFound("积分记录不存在")
+    raise NotFound(N_("积分记录不存在"))
 
 
 def reverse(session, scope: Scope, entry_id: int, reason: str) -> LedgerEntry:
     entry = get_entry(session, scope, entry_id)
     if not scope.covers(entry.community.path, MANAGE):
-        raise Forbidden("只有社区及以上管理员可以冲正")
+        raise Forbidden(N_("只有社区及以上管理员可以冲正"))
     return ledger.reverse(
         session, entry=entry, reason=reason, actor_id=scope.account_id, area_path=entry.community.path
     )
@@ -268,16 +267,14 @@ def evaluate(
 ) -> MemberEvaluation:
     """The residence community's evaluation of a member for a month (one per month, replaced by a new one)."""
     if rating not in RATINGS:
-        raise Invalid("评价等级不正确", fields={"rating": [f"one of {', '.join(RATINGS)}"]})
+        raise Invalid(N_("评价等级不正确"), fields={"rating": [one_of(RATINGS)]})
     get_member(session, scope, member_id)
     community_id = sides_at(session, member_id, now).get("residence")
     community = session.get(Area, community_id) if community_id else None
     if community is None:
-        raise Invalid(
-            "该成员尚未在居住地社区报到，无法评价", fields={"member_id": ["no approved residence registration"]}
-        )
+        raise Invalid(N_("该成员尚未在居住地社区报到，无法评价"), fields={"member_id": [N_("没有已通过的居住地报到")]})
     if not scope.covers(community.path, MANAGE):
-        raise Forbidden("只有居住地社区的管理员可以评价")
+        raise Forbidden(N_("只有居住地社区的管理员可以评价"))
     month = month.replace(day=1)
     evaluation = session.scalar(
         select(MemberEvaluation).where(
@@ -308,7 +305,7 @@ def evaluate(
 def _unit_for_report(session, scope: Scope, unit_id: int) -> Unit:
     unit = session.get(Unit, unit_id)
     if unit is None or not (unit.id in scope.unit_ids or scope.covers(unit.area.path, MANAGE)):
-        raise NotFound("单位不存在")
+        raise NotFound(N_("单位不存在"))
     return unit
 
 
@@ -381,13 +378,13 @@ def double_evaluation(session, scope: Scope, unit_id: int, period: Period) -> di
 def compute_grades(session, scope: Scope, *, area_id: int, period: Period) -> GradeRun:
     area = session.get(Area, area_id)
     if area is None or not scope.covers(area.path):
-        raise NotFound("区域不存在")
+        raise NotFound(N_("区域不存在"))
     if not scope.covers(area.path, MANAGE):
-        raise Forbidden("无权评定等次")
+        raise Forbidden(N_("无权评定等次"))
     in_force = ledger.rules_in_force(session, area, period.end)
     grades = in_force.body.get("grades")
     if not grades:
-        raise Invalid("生效的积分规则没有定义等次", fields={"area_id": ["rules in force define no grades"]})
+        raise Invalid(N_("生效的积分规则没有定义等次"), fields={"area_id": [N_("生效的规则没有定义等次")]})
     home = select(Area.id).where(Area.id == Member.home_building_id, Area.path.startswith(area.path, autoescape=True))
     points = (
         select(LedgerEntry.member_id, func.sum(LedgerEntry.amount).label("points"))
@@ -445,10 +442,10 @@ def compute_grades(session, scope: Scope, *, area_id: int, period: Period) -> Gr
 def get_grade_run(session, scope: Scope, run_id: int) -> GradeRun:
     run = session.get(GradeRun, run_id)
     if run is None:
-        raise NotFound("评定记录不存在")
+        raise NotFound(N_("评定记录不存在"))
     area = session.get(Area, run.area_id)
     if not scope.covers(area.path):
-        raise NotFound("评定记录不存在")
+        raise NotFound(N_("评定记录不存在"))
     return run
 
 

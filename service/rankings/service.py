@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..audit.log import record
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound, REQUIRED, one_of
 from ..i18n import N_
 from ..periods import PERIOD_KINDS, Period, local_day, period_containing
 from ..people.models import Member
@@ -64,7 +64,7 @@ CORRECTOR = "street_admin"
 
 def resolve_scope(session, kind: str, scope_id: int) -> ScopeRef:
     if kind not in SCOPE_KINDS:
-        raise Invalid(N_("未知的排名范围"), fields={"scope": [f"one of {', '.join(SCOPE_KINDS)}"]})
+        raise Invalid(N_("未知的排名范围"), fields={"scope": [one_of(SCOPE_KINDS)]})
     if kind == "unit":
         unit = session.get(Unit, scope_id)
         if unit is None:
@@ -89,7 +89,7 @@ def _require_live_reader(scope: Scope, ref: ScopeRef) -> None:
 
 def period_of(kind: str, day: date, tz: ZoneInfo) -> Period:
     if kind not in PERIOD_KINDS:
-        raise Invalid(N_("未知的周期"), fields={"period": [f"one of {', '.join(PERIOD_KINDS)}"]})
+        raise Invalid(N_("未知的周期"), fields={"period": [one_of(PERIOD_KINDS)]})
     return period_containing(kind, day, tz)
 
 
@@ -99,12 +99,12 @@ def membership_moment(period: Period, now: datetime) -> datetime:
 
 def _require_ended(period: Period, now: datetime) -> None:
     if period.end_utc > now:
-        raise Invalid(N_("该周期尚未结束，不能公示"), fields={"start": ["period has not ended"]})
+        raise Invalid(N_("该周期尚未结束，不能公示"), fields={"start": [N_("该周期尚未结束")]})
 
 
 def _check_side(side: str) -> None:
     if side not in RANK_SIDES:
-        raise Invalid(N_("未知的积分类别"), fields={"side": [f"one of {', '.join(RANK_SIDES)}"]})
+        raise Invalid(N_("未知的积分类别"), fields={"side": [one_of(RANK_SIDES)]})
 
 
 # --- snapshots -------------------------------------------------------------------------
@@ -385,7 +385,7 @@ def correct(session, scope: Scope, snapshot_id: int, reason: str, now: datetime,
         raise Forbidden(N_("只有街道或市级管理员可以更正排名"))
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid(N_("更正必须写明原因"), fields={"reason": ["required"]})
+        raise Invalid(N_("更正必须写明原因"), fields={"reason": [REQUIRED]})
     newer = session.scalar(select(RankingSnapshot.id).where(RankingSnapshot.supersedes_id == old.id))
     if newer is not None:
         raise Conflict(N_("该版本已被更正，请更正最新版本"), latest_id=newer)

@@ -96,7 +96,7 @@ def list_area(session, area_id: int) -> Area:
     if area is None:
         raise NotFound(N_("区域不存在"))
     if area.kind not in LIST_AREA_KINDS:
-        raise Invalid(N_("红黑榜按街道、区县或全市发布"), fields={"area_id": ["must be a street, district or city"]})
+        raise Invalid(N_("红黑榜按街道、区县或全市发布"), fields={"area_id": [N_("须为街道、区县或全市")]})
     return area
 
 
@@ -364,9 +364,9 @@ def publish(session, scope: Scope | None, area_id: int, period: Period, now: dat
     (list, created). The same month again returns the published one."""
     area = list_area(session, area_id) if scope is None else _staff_area(session, scope, area_id, PUBLISHER)
     if period.kind != "month":
-        raise Invalid(N_("红黑榜按月发布"), fields={"start": ["a month"]})
+        raise Invalid(N_("红黑榜按月发布"), fields={"start": [N_("须为一个月")]})
     if period.end_utc > now:
-        raise Invalid(N_("该月尚未结束，不能发布红黑榜"), fields={"start": ["month has not ended"]})
+        raise Invalid(N_("该月尚未结束，不能发布红黑榜"), fields={"start": [N_("该月尚未结束")]})
     existing = _existing(session, area.id, period)
     if existing is not None:
         return existing, False

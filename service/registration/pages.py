@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from ..api import paginate
 from ..database import db
-from ..errors import DomainError, Invalid
+from ..errors import DomainError, Invalid, REQUIRED
 from ..i18n import N_
 from ..people.auth import current_scope
 from ..people.models import Member
@@ -180,10 +180,10 @@ def _ids_from_form() -> list[int]:
     ids = []
     for raw in request.form.getlist("ids"):
         if not raw.strip().isdigit():
-            raise Invalid(N_("所选报到不正确"), fields={"ids": ["not a number"]})
+            raise Invalid(N_("所选报到不正确"), fields={"ids": [N_("不是数字")]})
         ids.append(int(raw))
     if not ids:
-        raise Invalid(N_("请先勾选要审核的报到"), fields={"ids": ["required"]})
+        raise Invalid(N_("请先勾选要审核的报到"), fields={"ids": [REQUIRED]})
     return ids
 
 

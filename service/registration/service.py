@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.log import record
 from ..database import utcnow
-from ..errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from ..errors import Conflict, DomainError, Forbidden, Invalid, NOT_A_COMMUNITY, NotFound, REQUIRED, one_of
 from ..i18n import N_
 from ..people.models import Member
 from ..people.scope import MANAGE, READ, Scope
@@ -138,24 +138,22 @@ def rule_refusal(session, member: Member, community: Area, side: str) -> Invalid
     """Why ``member`` may not register with ``community`` on ``side``, or None if they may."""
     if side == "residence":
         if member.home_building is None:
-            return Invalid(
-                N_("未登记住址楼栋，无法报到居住地社区"), fields={"community_id": ["member has no home building"]}
-            )
+            return Invalid(N_("未登记住址楼栋，无法报到居住地社区"), fields={"community_id": [N_("未登记住址楼栋")]})
         if not member.home_building.path.startswith(community.path):
             return Invalid(
                 N_("住址不在该社区：居住地报到须选择住址楼栋所在的社区"),
-                fields={"community_id": ["home building is not in this community"]},
+                fields={"community_id": [N_("住址楼栋不在该社区")]},
             )
         return None
     if member.unit_id is None:
-        return Invalid(N_("未登记工作单位，无法报到单位挂点社区"), fields={"community_id": ["member has no work unit"]})
+        return Invalid(N_("未登记工作单位，无法报到单位挂点社区"), fields={"community_id": [N_("未登记工作单位")]})
     paired = session.scalar(
         select(UnitPairing.id).where(UnitPairing.unit_id == member.unit_id, UnitPairing.community_id == community.id)
     )
     if paired is None:
         return Invalid(
             N_("工作单位未与该社区结对挂点：单位报到须选择单位的挂点社区"),
-            fields={"community_id": ["work unit is not paired with this community"]},
+            fields={"community_id": [N_("工作单位未与该社区结对挂点")]},
         )
     return None
 
@@ -208,10 +206,10 @@ def file_registration(
     """File a pending registration for the caller, or (staff managing the community) for a member."""
     now = now or utcnow()
     if side not in SIDES:
-        raise Invalid(N_("报到方向不正确"), fields={"side": [f"one of {', '.join(SIDES)}"]})
+        raise Invalid(N_("报到方向不正确"), fields={"side": [one_of(SIDES)]})
     community = session.get(Area, community_id)
     if community is None or community.kind != "community":
-        raise Invalid(N_("社区不存在"), fields={"community_id": ["not a community"]})
+        raise Invalid(N_("社区不存在"), fields={"community_id": [NOT_A_COMMUNITY]})
     override_reason = (override_reason or "").strip() or None
     on_behalf = member_id is not None and member_id != scope.member_id
     if (on_behalf or override_reason) and not scope.covers(community.path, MANAGE):
@@ -221,9 +219,7 @@ def file_registration(
     elif scope.member_id is not None:
         member = session.get(Member, scope.member_id)
     else:
-        raise Invalid(
-            N_("你还没有成员档案，无法报到"), fields={"member_id": ["required: this account has no member record"]}
-        )
+        raise Invalid(N_("你还没有成员档案，无法报到"), fields={"member_id": [N_("必填：该账号没有成员档案")]})
     _lock_member(session, member.id)
 
     refusal = rule_refusal(session, member, community, side)
@@ -341,7 +337,7 @@ def approve(session, scope: Scope, registration: Registration, now: datetime | N
 def _required_reason(reason: str | None, message: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid(message, fields={"reason": ["required"]})
+        raise Invalid(message, fields={"reason": [REQUIRED]})
     return reason
 
 
@@ -412,7 +408,7 @@ def decide(
         return approve(session, scope, registration, now)
     if action == "reject":
         return reject(session, scope, registration, reason, now)
-    raise Invalid(N_("未知的审核操作"), fields={"action": [f"one of {', '.join(ACTIONS)}"]})
+    raise Invalid(N_("未知的审核操作"), fields={"action": [one_of(ACTIONS)]})
 
 
 def decide_many(
@@ -420,12 +416,14 @@ def decide_many(
 ) -> list[dict]:
     """Approve or reject many at once; each id succeeds or fails on its own."""
     if action not in ACTIONS:
-        raise Invalid(N_("未知的审核操作"), fields={"action": [f"one of {', '.join(ACTIONS)}"]})
+        raise Invalid(N_("未知的审核操作"), fields={"action": [one_of(ACTIONS)]})
     if action == "reject":
         reason = _required_reason(reason, N_("驳回报到需要填写理由"))
     ids = list(dict.fromkeys(ids))
     if not ids or len(ids) > BATCH_LIMIT:
-        raise Invalid(N_("一次可审核 1 至 200 条报到"), fields={"ids": [f"1 to {BATCH_LIMIT} ids"]})
+        raise Invalid(
+            N_("一次可审核 1 至 200 条报到"), fields={"ids": [(N_("1 至 %(limit)s 个"), {"limit": BATCH_LIMIT})]}
+        )
     now = now or utcnow()
     results = []
     for registration_id in ids:

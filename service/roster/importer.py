@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select
 
 from ..audit.log import record
+from ..i18n import N_, render_message
 from ..places.models import AREA_KINDS, UNIT_KINDS, Area, Unit, UnitPairing, may_contain
 from ..people.models import PARTY_STATUSES, AvailabilityWindow, Member, SkillTag, member_skills
 from ..people.phones import is_mobile, normalise_phone
@@ -45,12 +46,22 @@ SEPARATORS = re.compile(r"[;；,，、\s]+")
 
 @dataclass
 class RowError:
+    """One problem in one row: a message id and its parameters, like a ``DomainError``."""
+
     row: int
     column: str
     message: str
+    params: dict = field(default_factory=dict)
+
+    def text(self) -> str:
+        """The message in the current language."""
+        return render_message(self.message, self.params)
 
     def __str__(self) -> str:
-        return f"第 {self.row} 行 [{self.column}]: {self.message}"
+        return render_message(ROW_ERROR, {"row": self.row, "column": self.column, "message": self.text()})
+
+
+ROW_ERROR = N_("第 %(row)s 行 [%(column)s]: %(message)s")
 
 
 class ImportRejected(Exception):
@@ -75,7 +86,7 @@ def _by_code(session, model, codes) -> dict[str, object]:
 def _require(row, column, errors, number) -> str:
     value = row.get(column, "").strip()
     if not value:
-        errors.append(RowError(number, column, "必填"))
+        errors.append(RowError(number, column, N_("必填")))
     return value
 
 
@@ -95,21 +106,27 @@ def import_areas(session, path, actor_id=None) -> int:
         name = _require(row, "name", errors, number)
         kind = AREA_KIND_ALIASES.get(row.get("kind", "").strip(), row.get("kind", "").strip())
         if kind not in AREA_KINDS:
-            errors.append(RowError(number, "kind", f"未知类型 {kind!r}"))
+            errors.append(RowError(number, "kind", N_("未知类型 %(kind)s"), {"kind": repr(kind)}))
             continue
         if code in existing or code in seen:
-            errors.append(RowError(number, "code", f"编码 {code} 重复"))
+            errors.append(RowError(number, "code", N_("编码 %(code)s 重复"), {"code": code}))
         parent_code = row.get("parent_code", "").strip()
         parent_kind = None
         if parent_code:
             parent_kind = seen.get(parent_code) or (existing[parent_code].kind if parent_code in existing else None)
             if parent_kind is None:
-                errors.append(RowError(number, "parent_code", f"上级 {parent_code} 不存在（上级须在本行之前）"))
+                errors.append(
+                    RowError(
+                        number, "parent_code", N_("上级 %(code)s 不存在（上级须在本行之前）"), {"code": parent_code}
+                    )
+                )
             elif not may_contain(parent_kind, kind):
-                errors.append(RowError(number, "kind", f"{parent_kind} 下不能建 {kind}"))
+                errors.append(
+                    RowError(number, "kind", N_("%(parent)s 下不能建 %(kind)s"), {"parent": parent_kind, "kind": kind})
+                )
         households = row.get("households", "").strip()
         if households and not households.isdigit():
-            errors.append(RowError(number, "households", "户数须为整数"))
+            errors.append(RowError(number, "households", N_("户数须为整数")))
         seen[code] = kind
         plan.append((code, name, kind, parent_code, int(households) if households.isdigit() else None))
     if errors:
@@ -144,19 +161,19 @@ def import_units(session, path, actor_id=None) -> int:
         name = _require(row, "name", errors, number)
         code = row.get("code", "").strip() or None
         if code and (code in existing_units or code in seen):
-            errors.append(RowError(number, "code", f"编码 {code} 重复"))
+            errors.append(RowError(number, "code", N_("编码 %(code)s 重复"), {"code": code}))
         if code:
             seen.add(code)
         kind = UNIT_KIND_ALIASES.get(row.get("kind", "").strip(), row.get("kind", "").strip())
         if kind not in UNIT_KINDS:
-            errors.append(RowError(number, "kind", f"未知单位类型 {kind!r}"))
+            errors.append(RowError(number, "kind", N_("未知单位类型 %(kind)s"), {"kind": repr(kind)}))
         area_code = _require(row, "area_code", errors, number)
         if area_code and area_code not in areas:
-            errors.append(RowError(number, "area_code", f"区域 {area_code} 不存在"))
+            errors.append(RowError(number, "area_code", N_("区域 %(code)s 不存在"), {"code": area_code}))
         communities = []
         for c in _split(row.get("community_codes", "")):
             if c not in areas or areas[c].kind != "community":
-                errors.append(RowError(number, "community_codes", f"{c} 不是已有社区"))
+                errors.append(RowError(number, "community_codes", N_("%(code)s 不是已有社区"), {"code": c}))
             else:
                 communities.append(areas[c].id)
         plan.append((name, code, kind, area_code, communities))
@@ -185,16 +202,16 @@ def parse_availability(value: str) -> list[tuple[int, int, int]]:
             continue
         match = WINDOW.match(part)
         if not match:
-            raise ValueError(f"无法识别时段 {part!r}")
+            raise ValueError(N_("无法识别时段 %(part)s"), {"part": repr(part)})
         day, h1, m1, h2, m2 = match.groups()
         weekday = WEEKDAY_ALIASES.get(day)
         if weekday is None and day.isdigit() and 1 <= int(day) <= 7:
             weekday = int(day) - 1
         if weekday is None:
-            raise ValueError(f"无法识别星期 {day!r}")
+            raise ValueError(N_("无法识别星期 %(day)s"), {"day": repr(day)})
         start, end = int(h1) * 60 + int(m1), int(h2) * 60 + int(m2)
         if not (0 <= start < end <= 1440) or int(m1) > 59 or int(m2) > 59:
-            raise ValueError(f"时段不正确 {part!r}")
+            raise ValueError(N_("时段不正确 %(part)s"), {"part": repr(part)})
         windows.append((weekday, start, end))
     return windows
 
@@ -216,32 +233,34 @@ def import_members(session, path, actor_id=None) -> int:
         name = _require(row, "name", errors, number)
         phone = normalise_phone(row.get("phone", ""))
         if not is_mobile(phone):
-            errors.append(RowError(number, "phone", f"{row.get('phone', '')!r} 不是有效的大陆手机号"))
+            errors.append(
+                RowError(number, "phone", N_("%(phone)s 不是有效的大陆手机号"), {"phone": repr(row.get("phone", ""))})
+            )
         elif phone in taken:
-            errors.append(RowError(number, "phone", "手机号已登记"))
+            errors.append(RowError(number, "phone", N_("手机号已登记")))
         elif phone in seen:
-            errors.append(RowError(number, "phone", "手机号在文件中重复"))
+            errors.append(RowError(number, "phone", N_("手机号在文件中重复")))
         seen.add(phone)
         status = STATUS_ALIASES.get(row.get("party_status", "").strip(), row.get("party_status", "").strip())
         if status not in PARTY_STATUSES:
-            errors.append(RowError(number, "party_status", f"未知身份 {status!r}"))
+            errors.append(RowError(number, "party_status", N_("未知身份 %(status)s"), {"status": repr(status)}))
         unit_code = row.get("unit_code", "").strip()
         if unit_code and unit_code not in units:
-            errors.append(RowError(number, "unit_code", f"单位 {unit_code} 不存在"))
+            errors.append(RowError(number, "unit_code", N_("单位 %(code)s 不存在"), {"code": unit_code}))
         building_code = row.get("building_code", "").strip()
         building = buildings.get(building_code)
         if building_code and (building is None or building.kind != "building"):
-            errors.append(RowError(number, "building_code", f"楼栋 {building_code} 不存在"))
+            errors.append(RowError(number, "building_code", N_("楼栋 %(code)s 不存在"), {"code": building_code}))
         skill_ids = []
         for s in _split(row.get("skills", "")):
             if s not in skills:
-                errors.append(RowError(number, "skills", f"未知技能 {s!r}"))
+                errors.append(RowError(number, "skills", N_("未知技能 %(skill)s"), {"skill": repr(s)}))
             else:
                 skill_ids.append(skills[s])
         try:
             windows = parse_availability(row.get("availability", ""))
         except ValueError as exc:
-            errors.append(RowError(number, "availability", str(exc)))
+            errors.append(RowError(number, "availability", *exc.args))
             windows = []
         plan.append(
             {

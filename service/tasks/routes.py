@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from ..api import page_of, paginate
 from ..database import db
 from ..errors import DomainError, Invalid
+from ..i18n import N_
 from ..periods import app_timezone
 from ..people.auth import require_scope
 from ..people.scope import MANAGE
@@ -68,7 +69,7 @@ class Tasks(MethodView):
             )
             return paginate(db.session, stmt, args["page"], args["per_page"])
         if scope.member_id is None:
-            raise Invalid("只有成员或工作人员可以查看任务")
+            raise Invalid(N_("只有成员或工作人员可以查看任务"))
         result = service.task_hall(
             db.session,
             scope.member_id,
@@ -143,7 +144,7 @@ class TaskClaims(MethodView):
         """Claim a slot; when full, join the waitlist (unless waitlist=false: then 409)."""
         scope = require_scope()
         if scope.member_id is None:
-            raise Invalid("只有成员可以认领任务")
+            raise Invalid(N_("只有成员可以认领任务"))
         # Held, not discarded: the session's identity map is weak, and claim_task looks it up again.
         task = service.get_task(db.session, scope, task_id)  # noqa: F841
         claim = service.claim_task(

@@ -31,7 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from ..audit.log import record
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound, REQUIRED, UNKNOWN_CATEGORY, one_of, unknown
+from ..i18n import N_
 from ..notifications.service import notify_member
 from ..people.models import Member, SkillTag
 from ..people.scope import MANAGE, READ, Scope
@@ -71,15 +72,15 @@ def get_task(session, scope: Scope, task_id: int, *, for_member: bool = False, a
     """Staff see tasks in their subtree; members see tasks they could take part in."""
     task = session.get(Task, task_id)
     if task is None:
-        raise NotFound("任务不存在")
+        raise NotFound(N_("任务不存在"))
     if scope.covers(task.community.path, READ):
         if not scope.covers(task.community.path, at_least):
-            raise Forbidden("无权管理该任务")
+            raise Forbidden(N_("无权管理该任务"))
         return task
     if at_least == READ and scope.member_id is not None and task.status != "draft":
         if member_may_see(session, scope.member_id, task):
             return task
-    raise NotFound("任务不存在")
+    raise NotFound(N_("任务不存在"))
 
 
 def member_may_see(session, member_id: int, task: Task) -> bool:
@@ -131,7 +132,7 @@ def _place_in_community(session, community: Area, place_id: int | None) -> Area:
         return community
     place = session.get(Area, place_id)
     if place is None or not place.path.startswith(community.path):
-        raise Invalid("地点不在该社区内", fields={"place_id": ["not inside the community"]})
+        raise Invalid(N_("地点不在该社区内"), fields={"place_id": [N_("不在该社区内")]})
     return place
 
 
@@ -139,27 +140,27 @@ def _check_skills(session, codes: list[str], field: str) -> list[str]:
     codes = sorted(set(codes))
     known = set(session.scalars(select(SkillTag.code).where(SkillTag.code.in_(codes)))) if codes else set()
     if set(codes) - known:
-        raise Invalid("未知的技能标签", fields={field: [f"unknown: {', '.join(sorted(set(codes) - known))}"]})
+        raise Invalid(N_("未知的技能标签"), fields={field: [unknown(set(codes) - known)]})
     return codes
 
 
 def create_task(session, scope: Scope, data: dict, now: datetime) -> Task:
     community = session.get(Area, data["community_id"])
     if community is None or community.kind != "community" or not scope.covers(community.path):
-        raise NotFound("社区不存在")
+        raise NotFound(N_("社区不存在"))
     if not scope.covers(community.path, MANAGE):
-        raise Forbidden("只有社区及以上管理员可以发布任务")
+        raise Forbidden(N_("只有社区及以上管理员可以发布任务"))
     place = _place_in_community(session, community, data.get("place_id"))
     if data["category"] not in category_codes(session):
-        raise Invalid("未知的服务类别", fields={"category": ["unknown category"]})
+        raise Invalid(N_("未知的服务类别"), fields={"category": [UNKNOWN_CATEGORY]})
     if data["starts_at"] >= data["ends_at"]:
-        raise Invalid("结束时间必须晚于开始时间", fields={"ends_at": ["must be after starts_at"]})
+        raise Invalid(N_("结束时间必须晚于开始时间"), fields={"ends_at": [N_("须晚于开始时间")]})
     if data["ends_at"] <= now:
-        raise Invalid("任务时间已过", fields={"ends_at": ["in the past"]})
+        raise Invalid(N_("任务时间已过"), fields={"ends_at": [N_("已过")]})
     if data.get("activity") and data["activity"] not in ACTIVITIES:
-        raise Invalid("未知的活动类型", fields={"activity": ["unknown activity"]})
+        raise Invalid(N_("未知的活动类型"), fields={"activity": [N_("未知的活动类型")]})
     if data.get("claim_policy", "registered") not in CLAIM_POLICIES:
-        raise Invalid("认领范围不正确", fields={"claim_policy": [f"one of {', '.join(CLAIM_POLICIES)}"]})
+        raise Invalid(N_("认领范围不正确"), fields={"claim_policy": [one_of(CLAIM_POLICIES)]})
     needs = []
     for need_id in data.get("need_ids", []):
         needs.append(_need_for_task(session, scope, need_id, community))
@@ -200,22 +201,30 @@ def _need_for_task(session, scope: Scope, need_id: int, community: Area):
 
     need = session.get(Need, need_id)
     if need is None or need.community_id != community.id:
-        raise Invalid(f"诉求 {need_id} 不属于该社区", fields={"need_ids": [f"{need_id}: not a need of this community"]})
+        raise Invalid(
+            N_("诉求 %(id)s 不属于该社区"),
+            params={"id": need_id},
+            fields={"need_ids": [(N_("%(id)s：不是该社区的诉求"), {"id": need_id})]},
+        )
     if need.status not in ("accepted", "in_progress"):
-        raise Conflict("只有已受理的诉求可以派生任务", allowed=["accepted", "in_progress"])
+        raise Conflict(N_("只有已受理的诉求可以派生任务"), allowed=["accepted", "in_progress"])
     return need
 
 
 def update_task(session, scope: Scope, task: Task, changes: dict, now: datetime) -> Task:
     if task.status in ("completed", "cancelled"):
-        raise Conflict("任务已结束，不能修改", allowed=[])
+        raise Conflict(N_("任务已结束，不能修改"), allowed=[])
     if "slots" in changes and changes["slots"] < task.taken:
-        raise Conflict(f"已有 {task.taken} 人认领，名额不能少于此数", fields={"slots": ["below claims held"]})
+        raise Conflict(
+            N_("已有 %(n)s 人认领，名额不能少于此数"),
+            params={"n": task.taken},
+            fields={"slots": [(N_("不能少于已认领的 %(n)s 人"), {"n": task.taken})]},
+        )
     for key in ("title", "description", "starts_at", "ends_at", "slots", "urgent"):
         if key in changes:
             setattr(task, key, changes[key])
     if task.starts_at >= task.ends_at:
-        raise Invalid("结束时间必须晚于开始时间", fields={"ends_at": ["must be after starts_at"]})
+        raise Invalid(N_("结束时间必须晚于开始时间"), fields={"ends_at": [N_("须晚于开始时间")]})
     if "required_skills" in changes:
         task.required_skills = _check_skills(session, changes["required_skills"], "required_skills")
     if "preferred_skills" in changes:
@@ -234,7 +243,9 @@ def change_task_status(session, scope: Scope, task: Task, action: str, now: date
     sources, target = TASK_TRANSITIONS[action]
     if task.status not in sources:
         raise Conflict(
-            f"任务状态为 {task.status}，不能执行 {action}", allowed=_allowed_actions(TASK_TRANSITIONS, task.status)
+            N_("任务状态为 %(status)s，不能执行 %(action)s"),
+            params={"status": task.status, "action": action},
+            allowed=_allowed_actions(TASK_TRANSITIONS, task.status),
         )
     if action == "publish":
         target = "full" if task.taken >= task.slots else "open"
@@ -451,16 +462,16 @@ def task_hall(
 def _lock_member(session, member_id: int) -> Member:
     member = session.scalar(select(Member).where(Member.id == member_id).with_for_update())
     if member is None:
-        raise NotFound("成员不存在")
+        raise NotFound(N_("成员不存在"))
     return member
 
 
-def eligibility_problem(session, member: Member, task: Task) -> str | None:
-    """Why this member may not claim this task, or None."""
+def eligibility_problem(session, member: Member, task: Task) -> tuple[str, dict] | None:
+    """Why this member may not claim this task (a message id and its parameters), or None."""
     if not member.active:
-        return "账号已停用"
+        return N_("账号已停用"), {}
     if task.claim_policy == "registered" and task.community_id not in registered_communities(session, member.id):
-        return "只有在该社区报到的成员可以认领"
+        return N_("只有在该社区报到的成员可以认领"), {}
     if (
         task.claim_policy == "invited"
         and session.scalar(
@@ -472,12 +483,12 @@ def eligibility_problem(session, member: Member, task: Task) -> str | None:
         )
         is None
     ):
-        return "该任务仅限受邀成员认领"
+        return N_("该任务仅限受邀成员认领"), {}
     missing = set(task.required_skills or [])
     if missing:
         missing -= {s.code for s in member.skills}
     if missing:
-        return f"缺少所需技能：{', '.join(sorted(missing))}"
+        return N_("缺少所需技能：%(skills)s"), {"skills": ", ".join(sorted(missing))}
     return None
 
 
@@ -508,21 +519,26 @@ def claim_task(
     member = _lock_member(session, member_id)
     task = session.get(Task, task_id)
     if task is None:
-        raise NotFound("任务不存在")
+        raise NotFound(N_("任务不存在"))
     if task.status not in ("open", "full") or task.ends_at <= now:
-        raise Conflict("该任务当前不可认领", fields={"status": [task.status]})
+        raise Conflict(N_("该任务当前不可认领"), fields={"status": [task.status]})
     existing = session.scalar(
         select(Claim).where(Claim.task_id == task.id, Claim.member_id == member_id, Claim.status.in_(LIVE_CLAIM))
     )
     if existing is not None:
-        raise Conflict("你已认领该任务" if existing.status != "waiting" else "你已在候补名单中", claim_id=existing.id)
+        raise Conflict(
+            N_("你已认领该任务") if existing.status != "waiting" else N_("你已在候补名单中"), claim_id=existing.id
+        )
     if via_invitation is None:
         problem = eligibility_problem(session, member, task)
         if problem:
-            raise Invalid(problem, fields={"task_id": ["not eligible"]})
+            message, params = problem
+            raise Invalid(message, params=params, fields={"task_id": [N_("不符合认领条件")]})
     overlap = _overlapping_claim(session, member_id, task)
     if overlap is not None:
-        raise Conflict(f"与你已认领的任务「{overlap.task.title}」时间冲突", claim_id=overlap.id)
+        raise Conflict(
+            N_("与你已认领的任务「%(title)s」时间冲突"), params={"title": overlap.task.title}, claim_id=overlap.id
+        )
     took = session.execute(
         update(Task)
         .where(Task.id == task.id, Task.taken < Task.slots, Task.status == "open")
@@ -537,7 +553,7 @@ def claim_task(
         notify_member(session, member_id, "claim.confirmed", f"认领成功：{task.title}", link=f"/tasks/{task.id}")
         return claim
     if not waitlist:
-        raise Conflict("名额已满", fields={"slots": ["full"]})
+        raise Conflict(N_("名额已满"), fields={"slots": [N_("已满")]})
     claim = Claim(task_id=task.id, member_id=member_id, status="waiting")
     session.add(claim)
     session.flush()
@@ -595,14 +611,16 @@ def _release_slot(session, task: Task) -> None:
 def _claim_for_update(session, claim_id: int) -> Claim:
     claim = session.scalar(select(Claim).where(Claim.id == claim_id).with_for_update())
     if claim is None:
-        raise NotFound("认领记录不存在")
+        raise NotFound(N_("认领记录不存在"))
     return claim
 
 
 def _require(claim: Claim, action: str) -> None:
     if claim.status not in CLAIM_TRANSITIONS[action]:
         raise Conflict(
-            f"认领状态为 {claim.status}，不能执行 {action}", allowed=_allowed_actions(CLAIM_TRANSITIONS, claim.status)
+            N_("认领状态为 %(status)s，不能执行 %(action)s"),
+            params={"status": claim.status, "action": action},
+            allowed=_allowed_actions(CLAIM_TRANSITIONS, claim.status),
         )
 
 
@@ -610,26 +628,26 @@ def get_claim(session, scope: Scope, claim_id: int, at_least: str | None = None)
     """The claim if it is the caller's own, or in a community the caller's scope covers."""
     claim = session.get(Claim, claim_id)
     if claim is None:
-        raise NotFound("认领记录不存在")
+        raise NotFound(N_("认领记录不存在"))
     own = scope.member_id == claim.member_id
     staff = scope.covers(claim.task.community.path, READ)
     if not (own or staff):
-        raise NotFound("认领记录不存在")
+        raise NotFound(N_("认领记录不存在"))
     if at_least and not scope.covers(claim.task.community.path, at_least):
-        raise Forbidden("无权处理该认领")
+        raise Forbidden(N_("无权处理该认领"))
     return claim
 
 
 def cancel_claim(session, scope: Scope, claim_id: int, now: datetime) -> Claim:
     claim = get_claim(session, scope, claim_id)
     if scope.member_id != claim.member_id:
-        raise Forbidden("只有本人可以取消认领")
+        raise Forbidden(N_("只有本人可以取消认领"))
     _lock_member(session, claim.member_id)
     claim = _claim_for_update(session, claim_id)
     _require(claim, "cancel")
     task = claim.task
     if task.starts_at <= now:
-        raise Conflict("任务已开始，不能取消", allowed=_allowed_actions(CLAIM_TRANSITIONS, claim.status))
+        raise Conflict(N_("任务已开始，不能取消"), allowed=_allowed_actions(CLAIM_TRANSITIONS, claim.status))
     held = claim.status == "claimed"
     claim.status, claim.cancelled_at = "cancelled", now
     claim.late_cancel = held and task.starts_at - now < LATE_CANCEL_WINDOW
@@ -642,11 +660,11 @@ def cancel_claim(session, scope: Scope, claim_id: int, now: datetime) -> Claim:
 def check_in(session, scope: Scope, claim_id: int, now: datetime) -> Claim:
     claim = get_claim(session, scope, claim_id)
     if scope.member_id != claim.member_id and not scope.covers(claim.task.community.path, READ):
-        raise NotFound("认领记录不存在")
+        raise NotFound(N_("认领记录不存在"))
     claim = _claim_for_update(session, claim_id)
     _require(claim, "check-in")
     if now < claim.task.starts_at - CHECK_IN_EARLY or now > claim.task.ends_at:
-        raise Conflict("只能在任务开始前 1 小时到结束之间签到", allowed=[])
+        raise Conflict(N_("只能在任务开始前 1 小时到结束之间签到"), allowed=[])
     claim.status, claim.checked_in_at = "checked_in", now
     return claim
 
@@ -654,14 +672,16 @@ def check_in(session, scope: Scope, claim_id: int, now: datetime) -> Claim:
 def report_done(session, scope: Scope, claim_id: int, hours: Decimal, note: str, now: datetime) -> Claim:
     claim = get_claim(session, scope, claim_id)
     if scope.member_id != claim.member_id:
-        raise Forbidden("只有本人可以报告完成")
+        raise Forbidden(N_("只有本人可以报告完成"))
     claim = _claim_for_update(session, claim_id)
     _require(claim, "done")
     if now < claim.task.starts_at:
-        raise Conflict("任务尚未开始", allowed=[])
+        raise Conflict(N_("任务尚未开始"), allowed=[])
     window_hours = Decimal((claim.task.ends_at - claim.task.starts_at).total_seconds()) / 3600
     if hours <= 0 or hours > window_hours + Decimal("2"):
-        raise Invalid("服务时长不合理", fields={"hours": [f"between 0 and {window_hours + 2:.1f}"]})
+        raise Invalid(
+            N_("服务时长不合理"), fields={"hours": [(N_("须在 0 到 %(max)s 之间"), {"max": f"{window_hours + 2:.1f}"})]}
+        )
     claim.status, claim.done_at = "done", now
     claim.hours_tenths = int(hours * 10)
     claim.note = note.strip()
@@ -717,7 +737,7 @@ def reject_claim(session, scope: Scope, claim_id: int, reason: str, now: datetim
     claim = _claim_for_update(session, claim_id)
     _require(claim, "reject")
     if not reason.strip():
-        raise Invalid("请填写驳回原因", fields={"reason": ["required"]})
+        raise Invalid(N_("请填写驳回原因"), fields={"reason": [REQUIRED]})
     claim.status, claim.decided_at, claim.decided_by_id, claim.reason = (
         "rejected",
         now,
@@ -739,7 +759,7 @@ def mark_no_show(session, scope: Scope, claim_id: int, now: datetime, tz: ZoneIn
     _require(claim, "no-show")
     task = claim.task
     if now < task.starts_at:
-        raise Conflict("任务尚未开始，不能记为未到", allowed=[])
+        raise Conflict(N_("任务尚未开始，不能记为未到"), allowed=[])
     claim.status, claim.decided_at, claim.decided_by_id = "no_show", now, scope.account_id
     # The slot is free again: if the task is still taking people, the waitlist moves up.
     _release_slot(session, task)
