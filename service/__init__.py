@@ -59,6 +59,15 @@ def create_app(config: dict | None = None) -> Flask:
         compare_type=True,
     )
     babel.init_app(app, locale_selector=_select_locale)
+
+    @app.before_request
+    def _choose_language_per_request():
+        # Flask-Babel keeps the chosen locale on ``g``, which lives as long as the app context:
+        # a request pushed inside an existing one (tests, a job) must still choose its own.
+        from flask_babel import refresh
+
+        refresh()
+
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from ..database import db
 from ..i18n import N_
+from ..notifications.service import outbox_counts
 from ..people.auth import current_scope
 from ..people.scope import MANAGE
 from ..periods import app_timezone
@@ -28,6 +29,12 @@ OUTCOME_LABELS = {
     "ok": N_("成功"),
     "failed": N_("失败"),
     "skipped": N_("跳过（另一进程正在运行）"),
+}
+OUTBOX_LABELS = {
+    "pending": N_("待发送"),
+    "sending": N_("发送中"),
+    "sent": N_("已发送"),
+    "failed": N_("发送失败"),
 }
 
 
@@ -49,7 +56,8 @@ def job_overview(session, now: datetime, tz) -> dict:
         .limit(RECENT)
     ).all()
     timetable = [{"job": job, "next": next_run(job, now, tz), "last": last.get(job.id)} for job in JOBS]
-    return {"timetable": timetable, "recent": recent, "failures": failures}
+    outbox = [{"status": k, "label": OUTBOX_LABELS[k], "count": n} for k, n in outbox_counts(session).items()]
+    return {"timetable": timetable, "recent": recent, "failures": failures, "outbox": outbox}
 
 
 @pages.get("/staff/jobs")

@@ -132,6 +132,17 @@ JOBS: tuple[Job, ...] = (
         passes=("session", "now", "tz"),
         catch_up=True,
     ),
+    # Outgoing messages (SMS) written by commands into the outbox go out after their commit,
+    # each at most once; failed sends are retried with backoff, then given up (see /staff/jobs).
+    Job(
+        "send_outbox",
+        "interval",
+        {"minutes": 1},
+        "service.notifications.service.send_outbox",
+        N_("发送待发短信"),
+        passes=("session",),
+        lock_minutes=5,
+    ),
     Job(
         "ledger_check",
         "cron",

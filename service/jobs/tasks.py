@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from ..i18n import N_
 from ..points.models import SIDES, LedgerEntry
 from ..rankings import service as rankings
 from ..rankings import units
@@ -77,7 +78,12 @@ def remind_claims(session, now: datetime, tz: ZoneInfo) -> int:
                 session.flush()
                 when = starts_at.astimezone(tz).strftime("%m-%d %H:%M")
                 notify_member(
-                    session, member_id, "task.reminder", f"任务提醒：{title} 将于 {when} 开始", link=f"/tasks/{task_id}"
+                    session,
+                    member_id,
+                    "task.reminder",
+                    N_("任务提醒：%(task)s 将于 %(when)s 开始"),
+                    link=f"/tasks/{task_id}",
+                    params={"task": title, "when": when},
                 )
         except IntegrityError:
             continue  # reminded by another run in the meantime

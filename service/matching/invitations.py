@@ -134,7 +134,13 @@ def create_invitation(
     session.add(invitation)
     session.flush()
     notify_member(
-        session, member_id, "invitation.new", f"派单邀请：{task.title}", body=reason, link=link_for(invitation)
+        session,
+        member_id,
+        "invitation.new",
+        N_("派单邀请：%(task)s"),
+        link=link_for(invitation),
+        params={"task": task.title},
+        detail=reason,
     )
     return invitation, None
 
@@ -336,8 +342,9 @@ def expire_and_reoffer(session, now: datetime, tz: ZoneInfo) -> int:
             session,
             invitation.member_id,
             "invitation.expired",
-            f"派单邀请已过期：{invitation.task.title}",
+            N_("派单邀请已过期：%(task)s"),
             link=f"/tasks/{invitation.task_id}",
+            params={"task": invitation.task.title},
         )
     session.flush()
     for invitation in due:

@@ -15,11 +15,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 
 from ..demo.names import GIVEN, SURNAMES
+from ..i18n import N_
 from ..notifications.models import Notification
 from ..people.models import Account, RoleGrant
 from ..points.catalogue import ensure_default_catalogue
 from .models import OPEN_STATUSES, Department, Need, NeedEscalation, NeedEvent, NeedPolicy
 from .service import AUTO_CLOSE_DAYS, CODE_ALPHABET, CODE_LENGTH, DEFAULT_HOURS
+
+# The same message the escalation job writes (service.escalate_overdue).
+ESCALATED = N_("督办：%(community)s 诉求 #%(need)s 已超期")
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAYS_OF_HISTORY = 180
@@ -157,7 +161,8 @@ class _Story:
                     {
                         "account_id": account_id,
                         "kind": "need.escalated",
-                        "title": "督办：诉求 #{id} 已超期",
+                        "title_id": ESCALATED,
+                        "params": {"community": self.area_names.get(row["community_id"], "")},
                         "body": row["description"][:80],
                         "created_at": at,
                         "read_at": at + timedelta(hours=2) if at < self.now - timedelta(days=3) else None,
@@ -209,7 +214,7 @@ def build_needs(session, rng: random.Random, city: dict, now: datetime | None = 
     ):
         recipients.setdefault(area_id, []).append(account_id)
     places = city["places"]
-    area_names = {area["id"]: area["name"] for area in places["streets"] + places["districts"]}
+    area_names = {area["id"]: area["name"] for area in places["streets"] + places["districts"] + places["communities"]}
 
     by_community: dict[int, list[dict]] = {}
     for area in places["grids"] + places["buildings"]:
@@ -249,9 +254,9 @@ def build_needs(session, rng: random.Random, city: dict, now: datetime | None = 
     for need_id, story in zip(ids, stories):
         events += [dict(e, need_id=need_id) for e in story.events]
         escalations += [dict(e, need_id=need_id) for e in story.escalations]
-        notes += [
-            dict(n, title=n["title"].replace("{id}", str(need_id)), link=f"/staff/needs/{need_id}") for n in story.notes
-        ]
+        for n in story.notes:
+            params = dict(n["params"], need=need_id)
+            notes.append(dict(n, params=params, title=ESCALATED % params, link=f"/staff/needs/{need_id}"))
     events.sort(key=lambda e: (e["need_id"], e["at"]))
     for i in range(0, len(events), 5000):
         session.execute(insert(NeedEvent), events[i : i + 5000])

@@ -389,11 +389,12 @@ def _intake(
             session,
             account_id,
             "need.submitted",
-            f"新诉求待受理：{community.name} #{need.id}",
-            need.description[:80],
-            STAFF_LINK.format(id=need.id),
+            N_("新诉求待受理：%(community)s #%(need)s"),
+            link=STAFF_LINK.format(id=need.id),
+            params={"community": community.name, "need": need.id},
+            detail=need.description[:80],
         )
-    _sms(need, f"您的诉求已登记，查询码 {need.tracking_code}，可凭码查询办理进度并评价。")
+    _sms(session, need, N_("您的诉求已登记，查询码 %(code)s，可凭码查询办理进度并评价。"))
     return need
 
 
@@ -455,14 +456,24 @@ def _require(scope: Scope, need: Need, at_least: str, message: str) -> None:
         raise Forbidden(message)
 
 
-def _sms(need: Need, text: str) -> None:
+def _sms(session, need: Need, message: str, **params) -> None:
+    """An SMS to the resident (queued in this transaction; sent by the outbox job, in Chinese:
+    residents have no account). ``code`` is always the need's tracking code."""
     if need.resident_phone:
-        send_to_phone(need.resident_phone, f"【红色积分】{text}")
+        send_to_phone(session, need.resident_phone, message, {"code": need.tracking_code, **params})
 
 
-def _tell_owner(session, need: Need, actor_id: int | None, kind: str, title: str, body: str = "") -> None:
+def _tell_owner(session, need: Need, actor_id: int | None, kind: str, title: str, detail: str = "", **params) -> None:
     if need.owner_id is not None and need.owner_id != actor_id:
-        notify(session, need.owner_id, kind, title, body, STAFF_LINK.format(id=need.id))
+        notify(
+            session,
+            need.owner_id,
+            kind,
+            title,
+            link=STAFF_LINK.format(id=need.id),
+            params={"need": need.id, **params},
+            detail=detail,
+        )
 
 
 def _admins_on(session, area_id: int, roles=ADMIN_ROLES) -> list[int]:
@@ -518,9 +529,9 @@ def accept(
     _event(session, need, scope.account_id, "accepted", "submitted", "accepted", note.strip(), now)
     record(session, scope.account_id, "need.accept", "need", need.id, need.place_path, owner_id=owner.id)
     _tell_owner(
-        session, need, scope.account_id, "need.owner", f"你是诉求 #{need.id} 的首问负责人", need.description[:80]
+        session, need, scope.account_id, "need.owner", N_("你是诉求 #%(need)s 的首问负责人"), need.description[:80]
     )
-    _sms(need, f"您的诉求（查询码 {need.tracking_code}）已受理，负责人：{owner.name}。")
+    _sms(session, need, N_("您的诉求（查询码 %(code)s）已受理，负责人：%(owner)s。"), owner=owner.name)
     return need
 
 
@@ -535,7 +546,7 @@ def reject(session, scope: Scope, need: Need, *, reason: str, now: datetime) -> 
     need.status, need.reject_reason = "rejected", reason
     _event(session, need, scope.account_id, "rejected", "submitted", "rejected", reason, now)
     record(session, scope.account_id, "need.reject", "need", need.id, need.place_path)
-    _sms(need, f"您的诉求（查询码 {need.tracking_code}）未予受理：{reason}")
+    _sms(session, need, N_("您的诉求（查询码 %(code)s）未予受理：%(reason)s"), reason=reason)
     return need
 
 
@@ -552,7 +563,7 @@ def start_progress(session, need: Need, task_id: int, actor_id: int | None, now:
     need.status = "in_progress"
     _event(session, need, actor_id, "started", "accepted", "in_progress", f"任务 #{task_id}", now)
     record(session, actor_id, "need.start", "need", need.id, need.place_path, task_id=task_id)
-    _sms(need, f"您的诉求（查询码 {need.tracking_code}）已派志愿者办理。")
+    _sms(session, need, N_("您的诉求（查询码 %(code)s）已派志愿者办理。"))
     return need
 
 
@@ -592,8 +603,21 @@ def transfer(
         department_id=department.id,
         due_at=due_at.isoformat(),
     )
-    _tell_owner(session, need, scope.account_id, "need.transferred", f"诉求 #{need.id} 已转交{department.name}")
-    _sms(need, f"您的诉求（查询码 {need.tracking_code}）已转交{department.name}办理，限 {due_text} 前办结。")
+    _tell_owner(
+        session,
+        need,
+        scope.account_id,
+        "need.transferred",
+        N_("诉求 #%(need)s 已转交%(department)s"),
+        department=department.name,
+    )
+    _sms(
+        session,
+        need,
+        N_("您的诉求（查询码 %(code)s）已转交%(department)s办理，限 %(due)s 前办结。"),
+        department=department.name,
+        due=due_text,
+    )
     return need
 
 
@@ -613,11 +637,13 @@ def resolve(session, scope: Scope, need: Need, *, result: str, now: datetime) ->
     need.rating = need.rating_comment = None  # a new result waits for a new rating
     _event(session, need, scope.account_id, "resolved", before, "resolved", result, now)
     record(session, scope.account_id, "need.resolve", "need", need.id, need.place_path)
-    _tell_owner(session, need, scope.account_id, "need.resolved", f"诉求 #{need.id} 已办结")
+    _tell_owner(session, need, scope.account_id, "need.resolved", N_("诉求 #%(need)s 已办结"))
     _sms(
+        session,
         need,
-        f"您的诉求（查询码 {need.tracking_code}）已办结：{result[:60]}。请凭查询码评价，"
-        f"{AUTO_CLOSE_DAYS} 天内未评价将自动归档。",
+        N_("您的诉求（查询码 %(code)s）已办结：%(result)s。请凭查询码评价，%(days)s 天内未评价将自动归档。"),
+        result=result[:60],
+        days=AUTO_CLOSE_DAYS,
     )
     return need
 
@@ -627,7 +653,7 @@ def _back_to_owner(session, need: Need, actor_id: int | None, note: str, now: da
     need.resolved_at = None
     _restart_clock(session, need, now)
     _event(session, need, actor_id, "reopened", "resolved", "accepted", note, now)
-    _tell_owner(session, need, actor_id, "need.reopened", f"诉求 #{need.id} 已退回重办", note[:120])
+    _tell_owner(session, need, actor_id, "need.reopened", N_("诉求 #%(need)s 已退回重办"), note[:120])
 
 
 def reopen(session, scope: Scope, need: Need, *, reason: str, now: datetime) -> Need:
@@ -640,7 +666,7 @@ def reopen(session, scope: Scope, need: Need, *, reason: str, now: datetime) -> 
     _refuse_unless(need, "reopen")
     _back_to_owner(session, need, scope.account_id, reason, now)
     record(session, scope.account_id, "need.reopen", "need", need.id, need.place_path)
-    _sms(need, f"您的诉求（查询码 {need.tracking_code}）已重新办理。")
+    _sms(session, need, N_("您的诉求（查询码 %(code)s）已重新办理。"))
     return need
 
 
@@ -655,11 +681,19 @@ def give_feedback(session, need: Need, *, stars: int, comment: str, now: datetim
     note = f"居民评价 {stars} 星" + (f"：{comment}" if comment else "")
     if stars <= 2:
         _back_to_owner(session, need, None, note, now)
-        _sms(need, f"感谢评价。您的诉求（查询码 {need.tracking_code}）已退回重新办理。")
+        _sms(session, need, N_("感谢评价。您的诉求（查询码 %(code)s）已退回重新办理。"))
     else:
         need.status, need.closed_at = "closed", now
         _event(session, need, None, "rated", "resolved", "closed", note, now)
-        _tell_owner(session, need, None, "need.closed", f"诉求 #{need.id} 已评价 {stars} 星并归档", comment[:120])
+        _tell_owner(
+            session,
+            need,
+            None,
+            "need.closed",
+            N_("诉求 #%(need)s 已评价 %(stars)s 星并归档"),
+            comment[:120],
+            stars=stars,
+        )
         if stars == 5:
             # The rules' 5-star bonus goes to every verified volunteer of the need's tasks,
             # in the same transaction as the rating, so a retry never pays it twice (keyed entries).
@@ -740,9 +774,10 @@ def escalate_overdue(session, now: datetime) -> int:
                     session,
                     account_id,
                     "need.escalated",
-                    f"督办：{need.community.name} 诉求 #{need.id} 已超期",
-                    need.description[:80],
-                    STAFF_LINK.format(id=need.id),
+                    N_("督办：%(community)s 诉求 #%(need)s 已超期"),
+                    link=STAFF_LINK.format(id=need.id),
+                    params={"community": need.community.name, "need": need.id},
+                    detail=need.description[:80],
                 )
             made += 1
     session.flush()

@@ -18,8 +18,9 @@ pages = PageBlueprint("notification_pages", __name__, template_folder="templates
 class NotificationSchema(DumpSchema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
-    title = ma.fields.String()
-    body = ma.fields.String()
+    # Put together in the request's language (Accept-Language, else the account's language).
+    title = ma.fields.String(attribute="shown_title")
+    body = ma.fields.String(attribute="shown_body")
     link = ma.fields.String()
     created_at = ma.fields.AwareDateTime()
     read_at = ma.fields.AwareDateTime(allow_none=True)

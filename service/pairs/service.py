@@ -282,7 +282,14 @@ def create_pair(session, scope: Scope, data: dict, now: datetime, tz: ZoneInfo) 
         beneficiary_id=beneficiary.id,
         group=pair.beneficiary_group,
     )
-    notify_member(session, member.id, "pair.created", f"你已与{beneficiary.name}结对帮扶", link="/my/pairs")
+    notify_member(
+        session,
+        member.id,
+        "pair.created",
+        N_("你已与%(beneficiary)s结对帮扶"),
+        link="/my/pairs",
+        params={"beneficiary": beneficiary.name},
+    )
     rhythm = rhythm_for(session, beneficiary.place_path, pair.beneficiary_group)
     if rhythm in PERIODIC:
         _generate_for_pair(session, pair, rhythm, now, tz)
@@ -341,7 +348,14 @@ def end_pair(session, scope: Scope, pair_id: int, reason: str, now: datetime) ->
         pair.beneficiary.place_path,
         reason=pair.end_reason,
     )
-    notify_member(session, pair.member_id, "pair.ended", f"与{pair.beneficiary.name}的结对已解除", link="/my/pairs")
+    notify_member(
+        session,
+        pair.member_id,
+        "pair.ended",
+        N_("与%(beneficiary)s的结对已解除"),
+        link="/my/pairs",
+        params={"beneficiary": pair.beneficiary.name},
+    )
     return pair
 
 
@@ -514,7 +528,14 @@ def _generate_for_pair(session, pair: StandingPair, rhythm: str, now: datetime, 
     )
     visit.task_id, visit.status = task.id, "invited"
     session.flush()
-    notify_member(session, pair.member_id, "visit.invited", task.title, link=f"/tasks/{task.id}")
+    notify_member(
+        session,
+        pair.member_id,
+        "visit.invited",
+        N_("结对走访：%(task)s"),
+        link=f"/tasks/{task.id}",
+        params={"task": task.title},
+    )
     return visit
 
 

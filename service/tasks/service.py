@@ -234,7 +234,7 @@ def update_task(session, scope: Scope, task: Task, changes: dict, now: datetime)
     session.flush()
     if task.status == "open":
         _promote_waiting(session, task, now)
-    _notify_claimants(session, task, "task.changed", f"任务有变更：{task.title}")
+    _notify_claimants(session, task, "task.changed", N_("任务有变更：%(task)s"))
     record(session, scope.account_id, "task.update", "task", task.id, task.community.path, fields=sorted(changes))
     return task
 
@@ -255,17 +255,18 @@ def change_task_status(session, scope: Scope, task: Task, action: str, now: date
             select(Claim).where(Claim.task_id == task.id, Claim.status.in_(("waiting", "claimed", "checked_in")))
         ):
             claim.status, claim.cancelled_at, claim.reason = "cancelled", now, reason or "任务取消"
-        _notify_claimants(session, task, "task.cancelled", f"任务已取消：{task.title}", include_cancelled=True)
+        _notify_claimants(session, task, "task.cancelled", N_("任务已取消：%(task)s"), include_cancelled=True)
     record(session, scope.account_id, f"task.{action}", "task", task.id, task.community.path, reason=reason)
     return task
 
 
 def _notify_claimants(session, task: Task, kind: str, title: str, include_cancelled: bool = False):
+    """``title`` is a message id with the task's title as ``%(task)s``."""
     statuses = LIVE_CLAIM + (("cancelled",) if include_cancelled else ())
     for member_id in session.scalars(
         select(Claim.member_id).where(Claim.task_id == task.id, Claim.status.in_(statuses))
     ):
-        notify_member(session, member_id, kind, title, link=f"/tasks/{task.id}")
+        notify_member(session, member_id, kind, title, link=f"/tasks/{task.id}", params={"task": task.title})
 
 
 def list_tasks(scope: Scope, *, community_id=None, status=None, day=None, skill=None, tz: ZoneInfo | None = None):
@@ -550,7 +551,14 @@ def claim_task(
         claim = Claim(task_id=task.id, member_id=member_id, status="claimed", claimed_at=now)
         session.add(claim)
         session.flush()
-        notify_member(session, member_id, "claim.confirmed", f"认领成功：{task.title}", link=f"/tasks/{task.id}")
+        notify_member(
+            session,
+            member_id,
+            "claim.confirmed",
+            N_("认领成功：%(task)s"),
+            link=f"/tasks/{task.id}",
+            params={"task": task.title},
+        )
         return claim
     if not waitlist:
         raise Conflict(N_("名额已满"), fields={"slots": [N_("已满")]})
@@ -592,7 +600,14 @@ def _promote_waiting(session, task: Task, now: datetime) -> list[Claim]:
         if not took:
             break
         first.status, first.claimed_at = "claimed", now
-        notify_member(session, first.member_id, "claim.promoted", f"候补转正：{task.title}", link=f"/tasks/{task.id}")
+        notify_member(
+            session,
+            first.member_id,
+            "claim.promoted",
+            N_("候补转正：%(task)s"),
+            link=f"/tasks/{task.id}",
+            params={"task": task.title},
+        )
         promoted.append(first)
     session.expire(task, ["taken", "status"])
     return promoted
@@ -725,8 +740,9 @@ def verify_claim(session, scope: Scope, claim_id: int, now: datetime, tz: ZoneIn
         session,
         claim.member_id,
         "claim.verified",
-        f"服务已核实，获得 {entry.amount / 10:.1f} 分：{task.title}",
+        N_("服务已核实，获得 %(points)s 分：%(task)s"),
         link="/points/me",
+        params={"points": f"{entry.amount / 10:.1f}", "task": task.title},
     )
     record(session, scope.account_id, "claim.verify", "claim", claim.id, task.community.path, entry_id=entry.id)
     return claim
@@ -745,7 +761,12 @@ def reject_claim(session, scope: Scope, claim_id: int, reason: str, now: datetim
         reason.strip(),
     )
     notify_member(
-        session, claim.member_id, "claim.rejected", f"服务未通过核实：{claim.task.title}", body=reason.strip()
+        session,
+        claim.member_id,
+        "claim.rejected",
+        N_("服务未通过核实：%(task)s"),
+        params={"task": claim.task.title},
+        detail=reason.strip(),
     )
     record(
         session, scope.account_id, "claim.reject", "claim", claim.id, claim.task.community.path, reason=reason.strip()
@@ -776,7 +797,7 @@ def mark_no_show(session, scope: Scope, claim_id: int, now: datetime, tz: ZoneIn
         actor_id=scope.account_id,
     )
     claim.ledger_entry_id = entry.id if entry else None
-    notify_member(session, claim.member_id, "claim.no_show", f"记为未到：{task.title}")
+    notify_member(session, claim.member_id, "claim.no_show", N_("记为未到：%(task)s"), params={"task": task.title})
     record(session, scope.account_id, "claim.no_show", "claim", claim.id, task.community.path)
     return claim
 

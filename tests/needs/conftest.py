@@ -1,4 +1,7 @@
 import pytest
+from flask import has_app_context
+
+from service.database import db
 
 from service.notifications import service as notifications
 from service.points.catalogue import ensure_default_catalogue
@@ -12,19 +15,38 @@ def app(make_app, tmp_path):
 
 
 class Outbox:
-    def __init__(self):
-        self.sent: list[tuple[str, str]] = []
+    """The SMS gateway: what residents receive once the outbox job has run (``sent`` and
+    ``to`` run it first)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.received: list[tuple[str, str]] = []
 
     def send(self, phone: str, text: str) -> None:
-        self.sent.append((phone, text))
+        self.received.append((phone, text))
+
+    def deliver(self) -> None:
+        if has_app_context():  # the test's own session (the job commits, ending its transaction)
+            notifications.deliver_outbox(db.session)
+            return
+        with self.app.app_context():
+            try:
+                notifications.deliver_outbox(db.session)
+            finally:
+                db.session.remove()
+
+    @property
+    def sent(self) -> list[tuple[str, str]]:
+        self.deliver()
+        return self.received
 
     def to(self, phone: str) -> list[str]:
         return [text for p, text in self.sent if p == phone]
 
 
 @pytest.fixture
-def sms():
-    outbox = Outbox()
+def sms(app):
+    outbox = Outbox(app)
     notifications.set_sender(outbox)
     yield outbox
     notifications.set_sender(notifications.LoggingSender())
