@@ -103,6 +103,11 @@ class Config:
         settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
         database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance / 'service.db'}"
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
+        # Migrations (and backup/restore) connect as the schema's owner; the app's own role
+        # (DATABASE_URL) is not the owner, so it can never drop or disable the ledger's guards.
+        # Unset, migrations use DATABASE_URL (SQLite, local trials). See migration_database_uri().
+        migration_url = environ.get("MIGRATION_DATABASE_URL")
+        settings["MIGRATION_DATABASE_URI"] = normalise_database_url(migration_url) if migration_url else None
         settings["SECRET_KEY"] = overrides.get("SECRET_KEY") or environ.get("SECRET_KEY") or _secret_key(instance)
         settings["TIMEZONE"] = environ.get("TIMEZONE") or cls.TIMEZONE
         settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
@@ -119,6 +124,9 @@ class Config:
             )
         if environ.get("PUBLIC_PAGE_SECONDS"):
             settings["PUBLIC_PAGE_SECONDS"] = _number(environ["PUBLIC_PAGE_SECONDS"], "PUBLIC_PAGE_SECONDS", 0, 3600)
+        if "SQLALCHEMY_DATABASE_URI" in overrides and "MIGRATION_DATABASE_URI" not in overrides:
+            # A caller naming the app's database (tests, tools) migrates that same database.
+            settings["MIGRATION_DATABASE_URI"] = None
         settings.update(overrides)
         return settings
 

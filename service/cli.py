@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, inspect, select
 from werkzeug.serving import run_simple
 
-from .database import db
+from .database import db, migration_database_uri
 from .errors import DomainError
 
 
@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(grant_app_role_command)
     from .jobs.cli import scheduler_cli
 
     app.cli.add_command(scheduler_cli)
@@ -162,7 +163,7 @@ def backup_command(target):
 
     fingerprint = backup.ledger_fingerprint(db.session)
     db.session.remove()
-    backup.backup(db.engine.url.render_as_string(hide_password=False), target)
+    backup.backup(migration_database_uri(current_app.config), target)  # the owner sees every object
     click.echo(f"backed up to {target}; ledger {fingerprint}")
 
 
@@ -177,5 +178,30 @@ def restore_command(source, yes):
         _fail("restore replaces every row; run again with --yes")
     db.session.remove()
     db.engine.dispose()
-    backup.restore(db.engine.url.render_as_string(hide_password=False), source)
+    backup.restore(migration_database_uri(current_app.config), source)  # only the owner may recreate tables
     click.echo(f"restored from {source}; ledger {backup.ledger_fingerprint(db.session)}")
+
+
+@click.command("db-grant-app-role")
+@click.argument("role")
+def grant_app_role_command(role):
+    """Grant ROLE (the app's DATABASE_URL user) what the app needs, as the owner (MIGRATION_DATABASE_URL).
+
+    Every table: SELECT, INSERT, UPDATE, DELETE; the ledger and the audit log: SELECT, INSERT only.
+    Idempotent: run it again after each `flask db upgrade`."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from .database import RoleGrantError, grant_app_role
+
+    engine = create_engine(migration_database_uri(current_app.config), poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            granted = grant_app_role(connection, role)
+    except RoleGrantError as error:
+        _fail(str(error))
+    finally:
+        engine.dispose()
+    for table, privileges in granted.items():
+        click.echo(f"{table}: {privileges}")
+    click.echo(f"granted {role} the app's privileges on {len(granted)} tables")

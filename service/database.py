@@ -137,3 +137,88 @@ def end_sessions_safely(app) -> None:
             except DBAPIError:
                 pass
             db.session.registry.clear()
+
+
+# --- the two PostgreSQL roles ---------------------------------------------------------
+#
+# The schema (and so every table, trigger and function) belongs to the owner role, which
+# runs `flask db upgrade` through MIGRATION_DATABASE_URL. The app connects through
+# DATABASE_URL as a role that owns nothing: it may read and write the ordinary tables, but
+# on the append-only tables it may only read and insert. Not being the owner, it cannot
+# ALTER TABLE … DISABLE TRIGGER, drop the guards, or TRUNCATE.
+
+# Tables the code only ever appends to: the points ledger and the audit log.
+APPEND_ONLY_TABLES = ("ledger_entries", "audit_events")
+# Tables the app reads but only migrations write.
+READ_ONLY_TABLES = ("alembic_version",)
+
+
+def migration_database_uri(config) -> str:
+    """The URL migrations, backups and restores use: MIGRATION_DATABASE_URL, else the app's own
+    engine's (DATABASE_URL, as Flask-SQLAlchemy resolved it). Needs an app context."""
+    return config.get("MIGRATION_DATABASE_URI") or db.engine.url.render_as_string(hide_password=False)
+
+
+class RoleGrantError(Exception):
+    pass
+
+
+def _quote(connection, name: str) -> str:
+    return connection.dialect.identifier_preparer.quote(name)
+
+
+def grant_app_role(connection, role: str) -> dict:
+    """Give ``role`` the app's privileges on every table of the current schema; idempotent.
+
+    Run as the owner (the role that ran the migrations), after each ``flask db upgrade``.
+    Default privileges also let the role use tables and sequences that later migrations
+    create, with full read/write: re-running this after an upgrade applies the append-only
+    limits to any table named in APPEND_ONLY_TABLES."""
+    from sqlalchemy import text
+
+    if connection.dialect.name != "postgresql":
+        raise RoleGrantError("only PostgreSQL has roles; SQLite needs no grants")
+    me = connection.scalar(text("SELECT current_user"))
+    found = connection.execute(
+        text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = :role"), {"role": role}
+    ).first()
+    if found is None:
+        raise RoleGrantError(f"role {role!r} does not exist: CREATE ROLE \"{role}\" LOGIN PASSWORD '…' first")
+    if role == me:
+        raise RoleGrantError(f"{role!r} is the role running this command (the owner): the app needs its own role")
+    if found.rolsuper:
+        raise RoleGrantError(f"{role!r} is a superuser: it can switch any guard off; use an ordinary role")
+    schema = connection.scalar(text("SELECT current_schema()"))
+    tables = connection.execute(
+        text("SELECT tablename, tableowner FROM pg_tables WHERE schemaname = :schema ORDER BY tablename"),
+        {"schema": schema},
+    ).all()
+    owners = {owner for _, owner in tables}
+    for owner in sorted(owners):
+        if connection.scalar(text("SELECT pg_has_role(:role, :owner, 'USAGE')"), {"role": role, "owner": owner}):
+            raise RoleGrantError(f"{role!r} is a member of the owner role {owner!r}: it would act as the owner")
+    q_role, q_schema = _quote(connection, role), _quote(connection, schema)
+    connection.execute(text(f"GRANT USAGE ON SCHEMA {q_schema} TO {q_role}"))
+    granted = {}
+    for table, _owner in tables:
+        if table in APPEND_ONLY_TABLES:
+            privileges = "SELECT, INSERT"
+        elif table in READ_ONLY_TABLES:
+            privileges = "SELECT"
+        else:
+            privileges = "SELECT, INSERT, UPDATE, DELETE"
+        q_table = f"{q_schema}.{_quote(connection, table)}"
+        # REVOKE first: a default privilege or an earlier run may have given more.
+        connection.execute(text(f"REVOKE ALL ON TABLE {q_table} FROM {q_role}"))
+        connection.execute(text(f"GRANT {privileges} ON TABLE {q_table} TO {q_role}"))
+        granted[table] = privileges
+    connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q_schema} TO {q_role}"))
+    connection.execute(
+        text(
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {q_role}"
+        )
+    )
+    connection.execute(
+        text(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT USAGE, SELECT ON SEQUENCES TO {q_role}")
+    )
+    return granted

@@ -19,10 +19,18 @@ from service import create_app
 from service.database import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+# TEST_APP_ROLE=1 (PostgreSQL): the run's database belongs to an owner role that runs the
+# migrations and cleans between tests; the tests' app connects as a role that owns nothing,
+# with the grants `flask db-grant-app-role` gives, as in production.
+APP_ROLE = bool(PG_URL) and os.environ.get("TEST_APP_ROLE", "") not in ("", "0")
+OWNER_URLS: dict[str, str] = {}  # the app role's URL -> the owner's URL, in app-role mode
 
 
 def _settings(url: str, instance: str) -> dict:
-    return TestConfig.as_dict() | {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret-key"}
+    settings = TestConfig.as_dict() | {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret-key"}
+    if url in OWNER_URLS:
+        settings["MIGRATION_DATABASE_URI"] = OWNER_URLS[url]
+    return settings
 
 
 def _migrate(url: str, instance: str) -> None:
@@ -34,6 +42,14 @@ def _migrate(url: str, instance: str) -> None:
         db.engine.dispose()
 
 
+def _grant_app_role(app_url: str, role: str, instance: str) -> None:
+    app = create_app(_settings(app_url, instance))
+    with app.app_context():  # `flask` pushes one for every command
+        result = app.test_cli_runner().invoke(args=["db-grant-app-role", role])
+        assert result.exit_code == 0, result.output
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
     """The migrated schema: a SQLite file to copy, or a fresh PostgreSQL database."""
@@ -42,13 +58,29 @@ def database_template(tmp_path_factory):
         base = make_url(normalise_database_url(PG_URL))
         name = f"test_{uuid.uuid4().hex[:10]}"
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        owner = app_role = None
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            if APP_ROLE:
+                owner, app_role = f"{name}_owner", f"{name}_app"
+                conn.execute(text(f'CREATE ROLE "{owner}" LOGIN'))
+                conn.execute(text(f'CREATE ROLE "{app_role}" LOGIN'))
+                conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{owner}"'))
+            else:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = base.set(database=name).render_as_string(hide_password=False)
+        if APP_ROLE:
+            owner_url = base.set(database=name, username=owner).render_as_string(hide_password=False)
+            url = base.set(database=name, username=app_role).render_as_string(hide_password=False)
+            OWNER_URLS[url] = owner_url
         _migrate(url, str(workdir))
-        yield {"kind": "postgresql", "url": url, "dir": workdir}
+        if APP_ROLE:
+            _grant_app_role(url, app_role, str(workdir))
+        yield {"kind": "postgresql", "url": url, "dir": workdir, "owner_url": OWNER_URLS.get(url, url)}
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for role in (app_role, owner):
+                if role:
+                    conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         admin.dispose()
     else:
         path = workdir / "template.db"
@@ -57,10 +89,14 @@ def database_template(tmp_path_factory):
 
 
 def _truncate_all(url: str) -> None:
-    engine = create_engine(url)
+    """Empty every table, as the owner: the ledger refuses TRUNCATE until its owner lifts the
+    guard, inside this one transaction (the app's role could do neither)."""
+    engine = create_engine(OWNER_URLS.get(url, url))
     with engine.begin() as conn:
         tables = [t.name for t in db.metadata.sorted_tables]
+        conn.execute(text("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_no_truncate"))
         conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        conn.execute(text("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_no_truncate"))
     engine.dispose()
 
 

@@ -35,14 +35,27 @@ def canonical(header: str) -> str:
     return HEADER_ALIASES.get(header, header.lower())
 
 
+def _cell_text(value) -> str:
+    """A cell as plain text; array and data-table formulas are kept as their formula text."""
+    if value is None:
+        return ""
+    formula = getattr(value, "text", None)  # openpyxl's ArrayFormula keeps "=…" in .text
+    if isinstance(formula, str):
+        value = formula
+    return str(value).strip()
+
+
 def read_rows(path: str | Path) -> list[tuple[int, dict]]:
     """``(spreadsheet row number, row)`` pairs; row numbers count the header as row 1."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        # data_only=False: a formula cell is read as its own text ("=HYPERLINK(…)"), never as the
+        # value a spreadsheet program last computed for it (openpyxl-written files have none,
+        # so the name would silently vanish). The text is stored as typed; exports guard it.
+        workbook = load_workbook(path, read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
-        raw = [["" if v is None else str(v).strip() for v in row] for row in rows]
+        raw = [[_cell_text(v) for v in row] for row in rows]
         workbook.close()
     else:
         data = path.read_bytes()
