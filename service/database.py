@@ -212,13 +212,13 @@ def grant_app_role(connection, role: str) -> dict:
         connection.execute(text(f"REVOKE ALL ON TABLE {q_table} FROM {q_role}"))
         connection.execute(text(f"GRANT {privileges} ON TABLE {q_table} TO {q_role}"))
         granted[table] = privileges
-    connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q_schema} TO {q_role}"))
+    connection.execute(text(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {q_schema} TO {q_role}"))
     connection.execute(
         text(
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {q_role}"
         )
     )
     connection.execute(
-        text(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT USAGE, SELECT ON SEQUENCES TO {q_role}")
+        text(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {q_role}")
     )
     return granted

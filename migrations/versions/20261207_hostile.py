@@ -8,7 +8,7 @@ from alembic import op
 
 
 revision = 'hostile_1'
-down_revision = 'b10_task_hall_index'
+down_revision = 'outbox_1'
 branch_labels = None
 depends_on = None
 
