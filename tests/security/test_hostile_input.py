@@ -56,7 +56,11 @@ def test_a_page_with_a_nul_byte_gets_a_400_page(client, world):
     assert r.status_code == 400 and "无法保存的字符" in r.get_data(as_text=True)
 
 
-def test_ordinary_text_passes(api, world):
+def test_ordinary_text_passes(api, world, session):
+    from service.points.catalogue import ensure_default_catalogue
+
+    ensure_default_catalogue(session)
+    session.commit()
     r = api.post("/api/v1/needs", json=_need_body(world, description="楼道灯坏了 🙂 ½"))
     assert r.status_code == 201, r.get_data(as_text=True)[:300]
 
