@@ -145,16 +145,24 @@ def _register_api(app, api, csrf):
         # The API authenticates with bearer tokens only, so it has no CSRF exposure.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    from .matching import pages as matching_pages
+    from .needs import pages as needs_pages
+    from .pairs import pages as pair_pages
+    from .points import pages as points_pages
+    from .rankings import pages as ranking_pages
+    from .registration import pages as registration_pages
+    from .tasks import pages as task_pages
+
     for pages in (
-        registration_routes.pages,
-        points_routes.pages,
-        needs_routes.pages,
-        task_routes.pages,
+        registration_pages.pages,
+        points_pages.pages,
+        needs_pages.pages,
+        task_pages.pages,
         notification_routes.pages,
         audit_routes.pages,
-        ranking_routes.pages,
+        ranking_pages.pages,
         job_pages.pages,
-        matching_routes.pages,
-        pair_routes.pages,
+        matching_pages.pages,
+        pair_pages.pages,
     ):
         app.register_blueprint(pages)

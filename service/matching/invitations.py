@@ -28,8 +28,8 @@ from ..tasks.models import LIVE_CLAIM, Claim, Invitation, Task
 from .candidates import build_candidates
 from .eligibility import MISSING_SKILLS, TIME_CONFLICT, WEEKLY_CAP
 from .loading import TaskFilter, load, settings_for
+from .lookup import DEFAULT_TZ, staff_task
 from .reasons import explain
-from .service import DEFAULT_TZ, staff_task
 
 DEFAULT_HOURS = 24
 LIVE = ("pending", "accepted")

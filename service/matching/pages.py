@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, UTC
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -17,7 +17,8 @@ from ..people.scope import MANAGE
 from ..places.models import Area
 from ..web.helpers import back_with_error, flash_error, form_token_ok
 from . import invitations, service
-from .routes import pages
+
+pages = Blueprint("matching_pages", __name__, template_folder="templates")
 
 DISPATCH_AREA_KINDS = ("street", "community", "compound", "grid")
 

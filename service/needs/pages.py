@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -29,7 +29,9 @@ from ..web.forms import EmptyForm
 from . import service
 from .models import STATUSES, URGENCIES
 from .photos import photo_file
-from .routes import form_limit, now, pages, photo_dir, setting, submitted_phone_key, track_limit
+from .settings import form_limit, now, photo_dir, setting, submitted_phone_key, track_limit
+
+pages = Blueprint("needs_pages", __name__, template_folder="templates")
 
 STATUS_LABELS = {
     "submitted": N_("待受理"),

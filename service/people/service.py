@@ -12,6 +12,7 @@ from ..places.models import Area, Unit
 from .accounts import set_password
 from .models import AREA_ROLES, PARTY_STATUSES, Account, AvailabilityWindow, Member, RoleGrant, SkillTag
 from .phones import is_mobile, normalise_phone
+from .registry import MEMBER_REACH
 from .scope import MANAGE, RANK, READ, Scope
 
 # Which kinds of area each area role is granted on.
@@ -35,22 +36,13 @@ def checked_phone(raw: str, field: str = "phone") -> str:
 
 def member_visibility(scope: Scope, at_least: str = READ):
     """Members a scope may see: home in its subtree, working at a unit it administers,
-    or holding a pending or approved registration (双报到) with a community in its subtree."""
-    # Imported here: registration builds on people, not the other way round.
-    from ..registration.models import Registration
-
+    or reached through a package built on people (``registry.member_reach``; registration
+    adds those holding a pending or approved 双报到 with a community in its subtree)."""
     condition = exists(select(Area.id).where(Area.id == Member.home_building_id, scope.within(Area.path, at_least)))
     if scope.paths(at_least):
         # A unit-side community must see the members who report to it from elsewhere.
-        condition = condition | exists(
-            select(Registration.id)
-            .join(Area, Area.id == Registration.community_id)
-            .where(
-                Registration.member_id == Member.id,
-                Registration.status.in_(("pending", "approved")),
-                scope.within(Area.path, at_least),
-            )
-        )
+        for reach in MEMBER_REACH:
+            condition = condition | reach(scope, at_least)
     if scope.unit_ids:
         condition = condition | Member.unit_id.in_(scope.unit_ids)
     return condition

@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from ..audit.log import record
 from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..needs.models import Need
+from ..needs.service import on_five_stars, start_progress
 from ..notifications.service import notify_member
 from ..people.models import Member, SkillTag
 from ..people.scope import MANAGE, READ, Scope
@@ -186,8 +188,6 @@ def create_task(session, scope: Scope, data: dict, now: datetime) -> Task:
     task.needs = needs
     session.add(task)
     session.flush()
-    from ..needs.service import start_progress
-
     for need in needs:
         if need.status == "accepted":
             start_progress(session, need, task.id, scope.account_id, now)
@@ -196,8 +196,6 @@ def create_task(session, scope: Scope, data: dict, now: datetime) -> Task:
 
 
 def _need_for_task(session, scope: Scope, need_id: int, community: Area):
-    from ..needs.models import Need
-
     need = session.get(Need, need_id)
     if need is None or need.community_id != community.id:
         raise Invalid(f"诉求 {need_id} 不属于该社区", fields={"need_ids": [f"{need_id}: not a need of this community"]})
@@ -783,6 +781,7 @@ def member_claims(session, scope: Scope, member_id: int, status=None):
     return stmt.order_by(Task.starts_at.desc(), Claim.id.desc())
 
 
+@on_five_stars
 def award_rating_bonus(session, need_id: int, now: datetime, tz: ZoneInfo) -> int:
     """A 5-star rating of a need earns its verified volunteers the rules' bonus, once each."""
     from .models import task_needs
