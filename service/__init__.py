@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, request, session
+from flask.json.provider import DefaultJSONProvider
 
 from config import Config
 
@@ -39,7 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     settings = Config.from_env(os.environ, app.instance_path, config)
     app.config.update(settings)
-    app.json.ensure_ascii = False  # Chinese text stays readable in API answers
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.ensure_ascii = False  # Chinese text stays readable in API answers
 
     from . import logs
     from .database import configure_engine, end_sessions_safely

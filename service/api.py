@@ -21,6 +21,7 @@ MAX_DB_INT = 2**63 - 1
 UNAVAILABLE = "数据库暂时不可用，请稍后重试"
 RETRY_AFTER_SECONDS = 5
 
+DriverOperationalError: type[Exception] | None
 try:  # the driver's own error, should one ever escape SQLAlchemy's wrapping
     from psycopg import OperationalError as DriverOperationalError
 except ImportError:  # pragma: no cover - SQLite-only installs
@@ -55,7 +56,8 @@ def is_api_request() -> bool:
 class ErrorDetailSchema(ma.Schema):
     code = ma.fields.String(required=True)
     message = ma.fields.String(required=True)
-    fields = ma.fields.Dict()
+    # marshmallow takes declared fields off the class, so this never shadows Schema.fields at runtime.
+    fields = ma.fields.Dict()  # type: ignore[assignment]
 
 
 class ErrorSchema(ma.Schema):

@@ -97,9 +97,10 @@ def create_invitation(
             raise Conflict(message)
         return None, message
 
-    task = _lock_task(session, task.id)
-    if task is None or task.status != "open" or task.starts_at <= now:
+    locked = _lock_task(session, task.id)
+    if locked is None or locked.status != "open" or locked.starts_at <= now:
         return refuse("该任务当前不接受邀请")
+    task = locked
     if (
         session.scalar(
             select(Invitation.id).where(

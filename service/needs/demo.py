@@ -102,7 +102,7 @@ def _community_of(path: str) -> int:
 class _Story:
     """One need played forward; steps at or after ``now`` do not happen."""
 
-    def __init__(self, rng, now, row, community_path, recipients, area_names):
+    def __init__(self, rng, now, row, community_path, recipients, area_names) -> None:
         self.rng, self.now, self.row = rng, now, row
         self.recipients, self.area_names = recipients, area_names
         self.ancestors = [int(p) for p in community_path.strip("/").split("/") if p]

@@ -34,7 +34,7 @@ from .schemas import (
 
 api = Blueprint("needs", __name__, url_prefix="/api/v1", description="诉求 Needs")
 
-PUBLIC = {"security": []}  # OpenAPI: these take no bearer token
+PUBLIC: dict[str, list] = {"security": []}  # OpenAPI: these take no bearer token
 
 
 def signed_in_api_caller() -> bool:

@@ -296,7 +296,7 @@ def _where(session, scope: Scope | None, data: dict, errors: dict) -> tuple[Area
     if place is None and not staff and "place_id" not in errors:
         errors["place_id"] = [N_("请选择小区或楼栋")]
     # Staff record only where they work; a grid worker's grant may cover a grid, not the community.
-    if staff and not scope.covers((place or community).path):
+    if scope is not None and not scope.covers((place or community).path):
         raise NotFound(N_("社区不存在"))
     return community, place
 
@@ -361,6 +361,7 @@ def _intake(
             errors["photo"] = [error.text()]
     if errors:
         raise Invalid(CHECK_FIELDS, fields=errors)
+    assert community is not None  # without errors, _where found the community
 
     where = place or community
     # One intake per place at a time, so two quick taps cannot both pass the duplicate check.

@@ -19,6 +19,6 @@ def double_evaluation_xlsx(report: dict) -> bytes:
             s = r["by_side"][side]
             row += [s["services"], float(s["hours"]), float(s["points"])]
         ev = r["evaluation"] or {}
-        row += [float(r["total_points"]), RATING_LABELS.get(ev.get("rating"), ""), ev.get("comment", "")]
+        row += [float(r["total_points"]), RATING_LABELS.get(ev.get("rating", ""), ""), ev.get("comment", "")]
         rows.append(row)
     return xlsx_bytes("双评价", headers, rows)

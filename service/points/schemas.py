@@ -1,3 +1,5 @@
+from typing import Any
+
 import marshmallow as ma
 
 from ..api import DumpSchema, LoadSchema, PageArgs, text
@@ -5,7 +7,7 @@ from ..periods import PERIOD_KINDS
 from .models import BENEFICIARY_GROUPS, ENTRY_KINDS, SIDES
 from .rules import ACTIVITIES, RuleBodySchema
 
-_points_out = {"metadata": {"description": "points (stored as tenths)"}}
+_points_out: dict[str, Any] = {"metadata": {"description": "points (stored as tenths)"}}
 
 
 class RuleSetSchema(DumpSchema):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Integer,
+    Select,
     String,
     and_,
     bindparam,
@@ -359,6 +360,7 @@ def _hall_statement(as_rows: bool, nearness_levels: int, filters: frozenset[str]
         and_(Task.claim_policy == "registered", Task.community_id.in_(bindparam("communities", expanding=True))),
         Task.id.in_(bindparam("invited", expanding=True)),
     )
+    stmt: Select
     if as_rows:
         community = aliased(Area)
         stmt = select(
