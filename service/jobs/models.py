@@ -11,8 +11,6 @@ from ..database import Model, UTCDateTime, utcnow
 
 __all__ = ["JobRun", "JobLock", "ClaimReminder"]
 
-OUTCOMES = ("running", "ok", "failed", "skipped")
-
 
 class JobRun(Model):
     """One run of a scheduled job: when, by which process, how it ended, how much it did."""

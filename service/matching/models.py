@@ -15,8 +15,6 @@ from ..database import Model, UTCDateTime, utcnow
 
 __all__ = ["MatchingSettings", "AreaNeighbour", "DispatchRun"]
 
-SOLVERS = ("exact", "greedy")
-
 
 class MatchingSettings(Model):
     """Weights and deadlines for an area's subtree; the nearest area up the tree that has a row wins."""

@@ -515,15 +515,6 @@ def managed_communities(session, scope: Scope) -> list[Area]:
     )
 
 
-def get_managed_community(session, scope: Scope, community_id: int) -> Area:
-    community = session.get(Area, community_id)
-    if community is None or community.kind != "community" or not scope.covers(community.path, READ):
-        raise NotFound(N_("社区不存在"))
-    if not scope.covers(community.path, MANAGE):
-        raise Forbidden(N_("只有该社区的管理员可以审核报到"))
-    return community
-
-
 def registered_members_count(session, community_id: int) -> dict[str, int]:
     """Side → number of members with an active registration in the community."""
     rows = session.execute(
