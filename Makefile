@@ -39,6 +39,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check service tests benchmarks migrations config.py wsgi.py
 	$(BIN)/ruff format --check service tests benchmarks migrations config.py wsgi.py
+	$(BIN)/mypy service
 
 clean:
 	rm -rf $(VENV) instance/*.db

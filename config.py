@@ -93,7 +93,7 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
-    API_SPEC_OPTIONS = {"security": [{"bearer": []}]}
+    API_SPEC_OPTIONS: dict[str, list[dict[str, list[str]]]] = {"security": [{"bearer": []}]}
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], instance_path: str | Path, overrides: Mapping | None = None) -> dict:

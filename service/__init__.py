@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, request, session
+from flask.json.provider import DefaultJSONProvider
 
 from config import Config
 
@@ -39,7 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     settings = Config.from_env(os.environ, app.instance_path, config)
     app.config.update(settings)
-    app.json.ensure_ascii = False  # Chinese text stays readable in API answers
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.ensure_ascii = False  # Chinese text stays readable in API answers
 
     from . import logs
     from .database import configure_engine, end_sessions_safely
@@ -157,16 +159,24 @@ def _register_api(app, api, csrf):
         # The API authenticates with bearer tokens only, so it has no CSRF exposure.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    from .matching import pages as matching_pages
+    from .needs import pages as needs_pages
+    from .pairs import pages as pair_pages
+    from .points import pages as points_pages
+    from .rankings import pages as ranking_pages
+    from .registration import pages as registration_pages
+    from .tasks import pages as task_pages
+
     for pages in (
-        registration_routes.pages,
-        points_routes.pages,
-        needs_routes.pages,
-        task_routes.pages,
+        registration_pages.pages,
+        points_pages.pages,
+        needs_pages.pages,
+        task_pages.pages,
         notification_routes.pages,
         audit_routes.pages,
-        ranking_routes.pages,
+        ranking_pages.pages,
         job_pages.pages,
-        matching_routes.pages,
-        pair_routes.pages,
+        matching_pages.pages,
+        pair_pages.pages,
     ):
         app.register_blueprint(pages)

@@ -28,6 +28,7 @@ INTERNAL_ERROR = N_("内部错误，已记录日志")
 PAYLOAD_TOO_LARGE = N_("请求内容过大")
 RETRY_AFTER_SECONDS = 5
 
+DriverOperationalError: type[Exception] | None
 try:  # the driver's own error, should one ever escape SQLAlchemy's wrapping
     from psycopg import OperationalError as DriverOperationalError
 except ImportError:  # pragma: no cover - SQLite-only installs
@@ -86,7 +87,8 @@ def is_api_request() -> bool:
 class ErrorDetailSchema(ma.Schema):
     code = ma.fields.String(required=True)
     message = ma.fields.String(required=True)
-    fields = ma.fields.Dict()
+    # marshmallow takes declared fields off the class, so this never shadows Schema.fields at runtime.
+    fields = ma.fields.Dict()  # type: ignore[assignment]
 
 
 class ErrorSchema(ma.Schema):

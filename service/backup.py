@@ -56,11 +56,18 @@ def _pg_env(url) -> tuple[list[str], dict]:
     return args, env
 
 
+def _database(url) -> str:
+    """The database the URL names (a file for SQLite, a name for PostgreSQL)."""
+    if not url.database:
+        raise ValueError("the database URL names no database")
+    return url.database
+
+
 def backup(database_url: str, target: str | Path) -> Path:
     target = Path(target)
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(url.database)
+        source = sqlite3.connect(_database(url))
         dest = sqlite3.connect(target)
         with dest:
             source.backup(dest)
@@ -69,7 +76,7 @@ def backup(database_url: str, target: str | Path) -> Path:
     else:
         args, env = _pg_env(url)
         subprocess.run(
-            ["pg_dump", *args, "--format=custom", "--file", str(target), url.database],
+            ["pg_dump", *args, "--format=custom", "--file", str(target), _database(url)],
             check=True,
             env=env,
             capture_output=True,
@@ -85,7 +92,7 @@ def restore(database_url: str, source: str | Path) -> None:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         backup_db = sqlite3.connect(source)
-        live = sqlite3.connect(url.database)
+        live = sqlite3.connect(_database(url))
         with live:
             backup_db.backup(live)
         live.close()
@@ -101,7 +108,7 @@ def restore(database_url: str, source: str | Path) -> None:
                 "--no-owner",
                 "--single-transaction",
                 "--dbname",
-                url.database,
+                _database(url),
                 str(source),
             ],
             check=True,

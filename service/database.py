@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 from datetime import datetime, UTC
 
 from flask_sqlalchemy import SQLAlchemy
@@ -25,6 +26,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base of every model. mypy cannot take an attribute (db.Model) as a base class
+# (python/mypy#8603), so it is shown the declarative base db.Model is built from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 # Set while serving a GET/HEAD: those transactions only read, so on SQLite they
 # begin DEFERRED and never wait for, or block, a writer.

@@ -113,8 +113,3 @@ class Unauthorized(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
-
-
-class Unavailable(DomainError):
-    status = 503
-    code = "unavailable"

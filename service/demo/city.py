@@ -42,7 +42,7 @@ SCALES = {
     "city": Scale(3, 5, 10, (8, 18), (6, 14), 1000, 100_000),
 }
 
-AVAILABILITY_PATTERNS = (
+AVAILABILITY_PATTERNS: tuple[list[tuple[int, int, int]], ...] = (
     [(5, 540, 720), (6, 540, 720)],  # weekend mornings
     [(5, 840, 1080), (6, 840, 1080)],  # weekend afternoons
     [(0, 1140, 1260), (2, 1140, 1260), (4, 1140, 1260)],  # weekday evenings

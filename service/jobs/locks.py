@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, or_, select, text, update
+from typing import cast
+
+from sqlalchemy import Connection, Table, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ..database import utcnow
@@ -33,7 +35,7 @@ class Lock:
         self.engine, self.name, self.owner, self.minutes, self.clock = engine, name, owner, minutes, clock
         # Advisory on PostgreSQL, the row elsewhere; tests force the row on PostgreSQL too.
         self.uses_advisory = engine.dialect.name == "postgresql" if advisory is None else advisory
-        self._connection = None
+        self._connection: Connection | None = None
         self._renewed: datetime | None = None
         self.held = False
 
@@ -52,7 +54,7 @@ class Lock:
         return True
 
     def _acquire_row(self) -> bool:
-        table = JobLock.__table__
+        table = cast(Table, JobLock.__table__)  # a declarative model maps a Table
         now = self.clock()
         until = now + timedelta(minutes=self.minutes)
         try:
@@ -82,7 +84,7 @@ class Lock:
         now = self.clock()
         if self._renewed is not None and now - self._renewed < timedelta(minutes=self.minutes) / 3:
             return
-        table = JobLock.__table__
+        table = cast(Table, JobLock.__table__)  # a declarative model maps a Table
         with self.engine.begin() as connection:
             renewed = connection.execute(
                 update(table)
@@ -100,6 +102,7 @@ class Lock:
         self.held = False
         if self.uses_advisory:
             connection, self._connection = self._connection, None
+            assert connection is not None  # held on an advisory lock: acquire kept the connection
             try:
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": advisory_key(self.name)})
                 connection.commit()
@@ -110,7 +113,7 @@ class Lock:
             finally:
                 connection.close()
             return
-        table = JobLock.__table__
+        table = cast(Table, JobLock.__table__)  # a declarative model maps a Table
         with self.engine.begin() as connection:
             connection.execute(
                 update(table)

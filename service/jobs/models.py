@@ -7,14 +7,12 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime, db, utcnow
+from ..database import Model, UTCDateTime, utcnow
 
 __all__ = ["JobRun", "JobLock", "ClaimReminder"]
 
-OUTCOMES = ("running", "ok", "failed", "skipped")
 
-
-class JobRun(db.Model):
+class JobRun(Model):
     """One run of a scheduled job: when, by which process, how it ended, how much it did."""
 
     __tablename__ = "job_runs"
@@ -39,7 +37,7 @@ class JobRun(db.Model):
     owner: Mapped[str] = mapped_column(String(120), default="")
 
 
-class JobLock(db.Model):
+class JobLock(Model):
     """A job's lock where there are no advisory locks (SQLite): taken by a conditional
     UPDATE (or the first INSERT), held until ``locked_until`` unless renewed or released."""
 
@@ -51,7 +49,7 @@ class JobLock(db.Model):
     locked_until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class ClaimReminder(db.Model):
+class ClaimReminder(Model):
     """A reminder sent for a claim: the unique claim id makes the reminder job send it once."""
 
     __tablename__ = "claim_reminders"

@@ -11,6 +11,7 @@ returns how many items it handled (an int, a sequence, a dict with "items", or N
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from ..i18n import N_
 
@@ -39,7 +40,14 @@ class Job:
         return self.lock or self.id
 
 
-_PUBLISH = {
+class _Options(TypedDict, total=False):
+    passes: tuple
+    lock: str | None
+    executor: str
+    catch_up: bool
+
+
+_PUBLISH: _Options = {
     "passes": ("session", "now", "tz", "keepalive"),
     "lock": PUBLICATIONS,
     "executor": PUBLICATIONS,
@@ -95,7 +103,7 @@ JOBS: tuple[Job, ...] = (
         {"minute": 45},
         "service.jobs.tasks.publish_everything",
         N_("补发未公示的排名和红黑榜"),
-        **{**_PUBLISH, "catch_up": False},
+        **(_PUBLISH | {"catch_up": False}),
     ),
     Job("needs_escalate", "interval", {"minutes": 15}, "service.needs.service.escalate_overdue", N_("督办超时诉求")),
     Job(

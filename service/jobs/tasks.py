@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import case, exists, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..i18n import N_
@@ -138,7 +138,9 @@ def check_ledger(session, now: datetime) -> dict:
     ).all()
     if inexact:
         problems.append(f"reversals whose amount is not the exact opposite: {inexact}")
-    by_side = sum(func.coalesce(func.sum(case((e.c.side == side, e.c.amount), else_=0)), 0) for side in SIDES)
+    by_side = sum(
+        (func.coalesce(func.sum(case((e.c.side == side, e.c.amount), else_=0)), 0) for side in SIDES), literal(0)
+    )
     per_member = (
         select(e.c.member_id, func.sum(e.c.amount).label("total"), by_side.label("sides"))
         .group_by(e.c.member_id)

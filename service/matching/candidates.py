@@ -68,7 +68,6 @@ class CandidateLimits:
 
 
 DEFAULT_LIMITS = CandidateLimits()
-DEFAULT_MAX_PER_TASK = DEFAULT_LIMITS.most
 
 
 @dataclass

@@ -140,7 +140,8 @@ def why_not(p: Problem, m: int, t: int) -> Exclusion | None:
         return None
     key, zh, en = REASONS[code]
     detail_zh, detail_en = zh, en
-    message, params = zh, ()
+    message = zh
+    params: tuple[tuple[str, object], ...] = ()
     if code == MISSING_SKILLS:
         missing = p.tasks.required[t] & ~p.members.skills[m]
         bits = (

@@ -37,6 +37,7 @@ class Vocabulary:
     codes: tuple[str, ...]
     names_zh: tuple[str, ...]
     names_en: tuple[str, ...]
+    _bit: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not (len(self.codes) == len(self.names_zh) == len(self.names_en)):
@@ -333,27 +334,27 @@ def build_members(
     flat_w = [w for ws in windows for w in ws]
     flat_c = [c for cs in claims for c in cs]
     return Members(
-        ids=[r.id for r in rows],
+        ids=np.asarray([r.id for r in rows]),
         skills=skills,
-        residence_community=[_or_none(r.residence_community) for r in rows],
-        unit_community=[_or_none(r.unit_community) for r in rows],
-        in_service=[bool(r.in_service) for r in rows],
-        home_community=[h[0] for h in homes],
+        residence_community=np.asarray([_or_none(r.residence_community) for r in rows]),
+        unit_community=np.asarray([_or_none(r.unit_community) for r in rows]),
+        in_service=np.asarray([bool(r.in_service) for r in rows]),
+        home_community=np.asarray([h[0] for h in homes]),
         home_zones=np.array([h[1] for h in homes], dtype=np.int64).reshape(n, 2),
-        home_building=[h[2] for h in homes],
+        home_building=np.asarray([h[2] for h in homes]),
         avail_ptr=np.concatenate(([0], np.cumsum([len(w) for w in windows]))).astype(np.int64),
-        avail_start=[w[0] for w in flat_w],
-        avail_end=[w[1] for w in flat_w],
+        avail_start=np.asarray([w[0] for w in flat_w]),
+        avail_end=np.asarray([w[1] for w in flat_w]),
         claim_ptr=np.concatenate(([0], np.cumsum([len(c) for c in claims]))).astype(np.int64),
-        claim_start=[c[0] for c in flat_c],
-        claim_end=[c[1] for c in flat_c],
-        daily_cap=[r.daily_cap for r in rows],
-        weekly_cap=[r.weekly_cap for r in rows],
-        recent_tasks=[r.recent_tasks for r in rows],
-        completed=[r.completed for r in rows],
-        no_shows=[r.no_shows for r in rows],
-        late_cancels=[r.late_cancels for r in rows],
-        residence_served=[r.residence_served for r in rows],
+        claim_start=np.asarray([c[0] for c in flat_c]),
+        claim_end=np.asarray([c[1] for c in flat_c]),
+        daily_cap=np.asarray([r.daily_cap for r in rows]),
+        weekly_cap=np.asarray([r.weekly_cap for r in rows]),
+        recent_tasks=np.asarray([r.recent_tasks for r in rows]),
+        completed=np.asarray([r.completed for r in rows]),
+        no_shows=np.asarray([r.no_shows for r in rows]),
+        late_cancels=np.asarray([r.late_cancels for r in rows]),
+        residence_served=np.asarray([r.residence_served for r in rows]),
     )
 
 
@@ -367,17 +368,17 @@ def build_tasks(rows: Sequence[TaskRow], vocabulary: Vocabulary, kind_of: Mappin
         required[i] = vocabulary.mask(r.required)
         preferred[i] = vocabulary.mask(r.preferred)
     return Tasks(
-        ids=[r.id for r in rows],
-        community=[r.community for r in rows],
+        ids=np.asarray([r.id for r in rows]),
+        community=np.asarray([r.community for r in rows]),
         place_zones=np.array([p[1] for p in places], dtype=np.int64).reshape(n, 2),
-        place_building=[p[2] for p in places],
-        start=[r.start for r in rows],
-        end=[r.end for r in rows],
-        slots=[r.slots for r in rows],
+        place_building=np.asarray([p[2] for p in places]),
+        start=np.asarray([r.start for r in rows]),
+        end=np.asarray([r.end for r in rows]),
+        slots=np.asarray([r.slots for r in rows]),
         required=required,
         preferred=preferred,
-        policy=[POLICIES.index(r.policy) for r in rows],
-        beneficiary=[_or_none(r.beneficiary) for r in rows],
+        policy=np.asarray([POLICIES.index(r.policy) for r in rows]),
+        beneficiary=np.asarray([_or_none(r.beneficiary) for r in rows]),
     )
 
 

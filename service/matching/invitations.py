@@ -29,8 +29,8 @@ from ..tasks.models import LIVE_CLAIM, Claim, Invitation, Task
 from .candidates import build_candidates
 from .eligibility import MISSING_SKILLS, TIME_CONFLICT, WEEKLY_CAP
 from .loading import TaskFilter, load, settings_for
+from .lookup import DEFAULT_TZ, staff_task
 from .reasons import explain
-from .service import DEFAULT_TZ, staff_task
 
 DEFAULT_HOURS = 24
 LIVE = ("pending", "accepted")
@@ -98,9 +98,10 @@ def create_invitation(
             raise Conflict(message)
         return None, message
 
-    task = _lock_task(session, task.id)
-    if task is None or task.status != "open" or task.starts_at <= now:
+    locked = _lock_task(session, task.id)
+    if locked is None or locked.status != "open" or locked.starts_at <= now:
         return refuse(N_("该任务当前不接受邀请"))
+    task = locked
     if (
         session.scalar(
             select(Invitation.id).where(

@@ -33,7 +33,23 @@ from datetime import datetime, timedelta
 from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, and_, any_, bindparam, case, func, literal_column, or_, select, union
+from typing import Any
+
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import aliased
 
 from ..database import subtree_condition
@@ -63,7 +79,9 @@ def _id_list(conn, name: str, ids: list[int]):
 
         param = bindparam(name, type_=ARRAY(Integer))
         return (lambda column: column == any_(param)), {name: ids}
-    subquery = select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=String)))
+    subquery: Select[tuple[Any]] = select(literal_column("value")).select_from(
+        func.json_each(bindparam(name, type_=String))
+    )
     return (lambda column: column.in_(subquery)), {name: json.dumps(ids)}
 
 
@@ -298,6 +316,7 @@ def load(
     # Whom to load, as one SQL set reused by every member-side query.
     extra = sorted({int(m) for m in extra_member_ids})
     considered = None
+    member_set: Select[int] | CompoundSelect[int]
     if members is not None:
         member_set = select(Member.id).where(Member.id.in_(sorted({int(m) for m in members}) + extra or [-1]))
     else:

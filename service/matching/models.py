@@ -11,14 +11,12 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, db, utcnow
+from ..database import Model, UTCDateTime, utcnow
 
 __all__ = ["MatchingSettings", "AreaNeighbour", "DispatchRun"]
 
-SOLVERS = ("exact", "greedy")
 
-
-class MatchingSettings(db.Model):
+class MatchingSettings(Model):
     """Weights and deadlines for an area's subtree; the nearest area up the tree that has a row wins."""
 
     __tablename__ = "matching_settings"
@@ -37,7 +35,7 @@ class MatchingSettings(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class AreaNeighbour(db.Model):
+class AreaNeighbour(Model):
     """Two compounds/grids next to each other (the matcher's "neighbouring grid" nearness)."""
 
     __tablename__ = "area_neighbours"
@@ -51,7 +49,7 @@ class AreaNeighbour(db.Model):
     neighbour_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
 
 
-class DispatchRun(db.Model):
+class DispatchRun(Model):
     """One sent dispatch (派单): which area and window, which solver ran, what it filled."""
 
     __tablename__ = "dispatch_runs"

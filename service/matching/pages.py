@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, UTC
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -17,7 +17,8 @@ from ..people.scope import MANAGE
 from ..places.models import Area
 from ..web.helpers import back_with_error, flash_error, form_token_ok
 from . import invitations, service
-from .routes import pages
+
+pages = Blueprint("matching_pages", __name__, template_folder="templates")
 
 DISPATCH_AREA_KINDS = ("street", "community", "compound", "grid")
 
@@ -44,11 +45,10 @@ def suggestions(task_id: int):
     )
     task = service.staff_task(db.session, scope, task_id)
     why = None
-    if request.args.get("member_id", type=int):
+    member_id = request.args.get("member_id", type=int)
+    if member_id:
         try:
-            why = service.why_not(
-                db.session, scope, task_id, request.args.get("member_id", type=int), _now(), tz=app_timezone()
-            )
+            why = service.why_not(db.session, scope, task_id, member_id, _now(), tz=app_timezone())
         except DomainError as error:
             flash_error(error)
     return render_template(
@@ -86,12 +86,14 @@ def invite(task_id: int):
 def _dispatch_areas(scope) -> list[Area]:
     if not scope.paths(MANAGE):
         return []
-    return db.session.scalars(
-        select(Area)
-        .where(Area.kind.in_(DISPATCH_AREA_KINDS), scope.within(Area.path, MANAGE))
-        .order_by(Area.path)
-        .limit(500)
-    ).all()
+    return list(
+        db.session.scalars(
+            select(Area)
+            .where(Area.kind.in_(DISPATCH_AREA_KINDS), scope.within(Area.path, MANAGE))
+            .order_by(Area.path)
+            .limit(500)
+        ).all()
+    )
 
 
 def _window(form) -> tuple[datetime, datetime]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, UTC
 
-from flask import Blueprint as PageBlueprint
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -30,7 +29,6 @@ from .schemas import (
 )
 
 api = Blueprint("matching", __name__, url_prefix="/api/v1", description="匹配与派单 Matching and dispatch")
-pages = PageBlueprint("matching_pages", __name__, template_folder="templates")
 
 
 def now() -> datetime:
@@ -155,4 +153,3 @@ class Decline(MethodView):
 
 
 from . import models as _models  # noqa: E402,F401  (tables known to metadata and Alembic)
-from . import pages as _pages  # noqa: E402,F401  (page views register on `pages`)

@@ -22,24 +22,15 @@ from ..tasks.models import Claim, Invitation, Task, LIVE_CLAIM
 from .assignment import DispatchSettings, dispatch
 from .candidates import build_candidates, recommend
 from .eligibility import REASONS, TIME_CONFLICT
+from .invitations import create_invitation
 from .loading import Loaded, TaskFilter, load
+from .lookup import DEFAULT_TZ, staff_task
 from .models import DispatchRun
 from .reasons import explain
 
-DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 MAX_CANDIDATES = 50
 MAX_WINDOW = timedelta(days=31)
 INACTIVE = {"code": "inactive", "zh": "账号已停用", "en": "the member's account is deactivated"}
-
-
-def staff_task(session, scope: Scope, task_id: int, at_least: str = READ) -> Task:
-    """The task if the scope covers its community as staff; 404 outside the scope."""
-    task = session.get(Task, task_id)
-    if task is None or not scope.covers(task.community.path, READ):
-        raise NotFound(N_("任务不存在"))
-    if not scope.covers(task.community.path, at_least):
-        raise Forbidden(N_("只有社区及以上管理员可以派单"))
-    return task
 
 
 def _limit(limit: int | None, default: int = 10) -> int:
@@ -299,8 +290,6 @@ def send_dispatch(
     settings: DispatchSettings = DispatchSettings(),
 ) -> DispatchPlan:
     """Run the dispatch afresh and turn its assignments into invitations (with a deadline)."""
-    from .invitations import create_invitation
-
     plan = preview_dispatch(session, scope, area_id, start, end, now, tz=tz, method=method, settings=settings)
     run = DispatchRun(
         area_id=plan.area.id,

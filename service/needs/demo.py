@@ -91,7 +91,6 @@ REJECTIONS = ("属于私人房屋装修，不在社区服务范围", "已由1234
 COMMENTS = ("", "", "很满意，谢谢", "处理及时", "志愿者很耐心", "希望以后保持", "速度有点慢", "还没完全解决")
 GROUPS = (None, None, None, None, "ordinary", "ordinary", "special", "hardship", "key", "volunteer")
 STARS = (5,) * 11 + (4,) * 5 + (3,) * 2 + (2,) + (1,)
-MINUTE = timedelta(minutes=1)
 
 
 def _hours(rng, low: float, high: float) -> timedelta:
@@ -106,7 +105,7 @@ def _community_of(path: str) -> int:
 class _Story:
     """One need played forward; steps at or after ``now`` do not happen."""
 
-    def __init__(self, rng, now, row, community_path, recipients, area_names):
+    def __init__(self, rng, now, row, community_path, recipients, area_names) -> None:
         self.rng, self.now, self.row = rng, now, row
         self.recipients, self.area_names = recipients, area_names
         self.ancestors = [int(p) for p in community_path.strip("/").split("/") if p]

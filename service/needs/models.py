@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import PathString, UTCDateTime, db, utcnow
+from ..database import Model, PathString, UTCDateTime, utcnow
 from ..people.models import Account
 from ..places.models import Area
 
@@ -50,7 +50,7 @@ def _in(values) -> str:
     return "(" + ",".join(f"'{v}'" for v in values) + ")"
 
 
-class Department(db.Model):
+class Department(Model):
     """A functional department a community can hand a need to (转单, 社区吹哨、部门报到)."""
 
     __tablename__ = "departments"
@@ -66,7 +66,7 @@ class Department(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class NeedPolicy(db.Model):
+class NeedPolicy(Model):
     """An area's time limits; the deepest area with a value wins, built-in defaults otherwise."""
 
     __tablename__ = "need_policies"
@@ -86,7 +86,7 @@ class NeedPolicy(db.Model):
     area: Mapped[Area] = relationship()
 
 
-class Need(db.Model):
+class Need(Model):
     """One resident's need, from intake to closure (问题清单 → 销号)."""
 
     __tablename__ = "needs"
@@ -160,7 +160,7 @@ class Need(db.Model):
         return self.place.name if self.place is not None else self.community.name
 
 
-class NeedEvent(db.Model):
+class NeedEvent(Model):
     """One step in a need's history: who (null: the resident or the system), when, from, to, why."""
 
     __tablename__ = "need_events"
@@ -179,7 +179,7 @@ class NeedEvent(db.Model):
     actor: Mapped[Account | None] = relationship()
 
 
-class NeedEscalation(db.Model):
+class NeedEscalation(Model):
     """督办: an overdue need raised to an area above, once per level and due time."""
 
     __tablename__ = "need_escalations"

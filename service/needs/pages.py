@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -29,7 +29,9 @@ from ..web.forms import EmptyForm
 from . import service
 from .models import STATUSES, URGENCIES
 from .photos import photo_file
-from .routes import form_limit, now, pages, photo_dir, setting, submitted_phone_key, track_limit
+from .settings import form_limit, now, photo_dir, setting, submitted_phone_key, track_limit
+
+pages = Blueprint("needs_pages", __name__, template_folder="templates")
 
 STATUS_LABELS = {
     "submitted": N_("待受理"),
@@ -112,8 +114,8 @@ def _picker(community: Area, scope=None) -> dict:
     if scope is not None:  # a grid worker sees only the places of their own grid
         groups = [g for g in groups if scope.covers(g.path)]
         buildings = [b for b in buildings if scope.covers(b.path)]
-    parents = {g.id: g for g in groups}
-    by_parent: dict[int, list[Area]] = {}
+    parents: dict[int | None, Area] = {g.id: g for g in groups}
+    by_parent: dict[int | None, list[Area]] = {}
     for b in buildings:
         by_parent.setdefault(b.parent_id, []).append(b)
     building_groups = [(parents.get(pid) or db.session.get(Area, pid), items) for pid, items in by_parent.items()]
@@ -271,7 +273,10 @@ def _staff_communities(scope) -> list[Area]:
     for grant in scope.area_grants:
         if grant.kind in ("compound", "grid", "building"):
             area = db.session.get(Area, grant.area_id)
-            inside.update(a for a in area.ancestor_ids() if db.session.get(Area, a).kind == "community")
+            assert area is not None  # a grant's area exists (foreign key)
+            inside.update(
+                db.session.scalars(select(Area.id).where(Area.id.in_(area.ancestor_ids()), Area.kind == "community"))
+            )
     if not inside:
         return []
     return list(db.session.scalars(select(Area).where(Area.id.in_(inside)).order_by(Area.path)))

@@ -50,7 +50,7 @@ def check_photo(data: bytes, max_bytes: int = MAX_PHOTO_BYTES) -> Photo:
         Image.DecompressionBombWarning,
     ):
         raise Invalid(NOT_AN_IMAGE, fields={"photo": [N_("不是 JPEG 或 PNG 图片")]}) from None
-    return Photo(image, FORMATS[image.format])
+    return Photo(image, FORMATS[image.format or ""])  # a format of FORMATS: checked on the probe
 
 
 def store_photo(photo: Photo, folder: Path) -> str:

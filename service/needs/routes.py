@@ -1,8 +1,3 @@
-from datetime import datetime, UTC
-from pathlib import Path
-
-from flask import Blueprint as PageBlueprint
-from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -11,10 +6,9 @@ from ..database import db
 from ..extensions import limiter
 from ..periods import app_timezone
 from ..people.auth import bearer_token, current_account, require_scope
-from ..people.phones import normalise_phone
 from ..places.service import get_area
 from . import service
-from .photos import MAX_PHOTO_BYTES
+from .settings import form_limit, now, setting, submitted_phone_key, track_limit
 from .schemas import (
     DepartmentCreateSchema,
     DepartmentQuerySchema,
@@ -39,44 +33,8 @@ from .schemas import (
 )
 
 api = Blueprint("needs", __name__, url_prefix="/api/v1", description="诉求 Needs")
-pages = PageBlueprint("needs_pages", __name__, template_folder="templates")
 
-# Defaults for the settings this package reads (config keys of the same names win).
-DEFAULTS = {
-    "NEED_FORM_LIMIT": "5 per hour",  # the public door, per IP and per phone
-    "NEED_TRACK_LIMIT": "60 per minute",  # tracking-code lookups and ratings, per IP
-    "NEED_PHOTO_MAX_BYTES": MAX_PHOTO_BYTES,
-}
-PUBLIC = {"security": []}  # OpenAPI: these take no bearer token
-
-
-def setting(key: str):
-    return current_app.config.get(key, DEFAULTS.get(key))
-
-
-def photo_dir() -> Path:
-    """Where photos live: NEED_PHOTO_DIR, or need_photos/ in the instance folder."""
-    configured = current_app.config.get("NEED_PHOTO_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "need_photos"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def form_limit() -> str:
-    return setting("NEED_FORM_LIMIT")
-
-
-def track_limit() -> str:
-    return setting("NEED_TRACK_LIMIT")
-
-
-def submitted_phone_key() -> str:
-    """The resident's phone as typed into the form or JSON, so one number cannot flood a community."""
-    body = request.get_json(silent=True) if request.is_json else None
-    raw = body.get("resident_phone") if isinstance(body, dict) else request.form.get("resident_phone")
-    return "need-phone:" + (normalise_phone(raw) if isinstance(raw, str) else "-")
+PUBLIC: dict[str, list] = {"security": []}  # OpenAPI: these take no bearer token
 
 
 def signed_in_api_caller() -> bool:
@@ -253,6 +211,3 @@ class Policy(MethodView):
         policy = service.set_policy(db.session, require_scope(), area_id, **data)
         db.session.commit()
         return policy
-
-
-from . import pages as _pages  # noqa: E402,F401  (page views register on `pages`)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.log import record
@@ -70,6 +72,19 @@ WRONG_STATUS = N_("诉求当前状态不允许此操作")
 CHECK_FIELDS = N_("提交的内容有误，请检查标出的项目")
 DUPLICATE = N_("10 分钟内已提交过相同的诉求，请勿重复提交；查询码已通过短信发送")
 STAFF_LINK = "/staff/needs/{id}"
+
+# What a five-star rating pays, in the same transaction as the rating (so a retry never pays
+# twice: the ledger entries are keyed). Tasks build on needs, so needs never imports tasks:
+# the tasks package adds its volunteers' bonus here (``tasks.service.award_rating_bonus``).
+FiveStarReward = Callable[[Session, int, datetime, ZoneInfo], object]
+FIVE_STAR_REWARDS: list[FiveStarReward] = []
+
+
+def on_five_stars(reward: FiveStarReward) -> FiveStarReward:
+    """Register ``reward(session, need_id, now, tz)`` to run when a resident rates a need 5 stars."""
+    if reward not in FIVE_STAR_REWARDS:
+        FIVE_STAR_REWARDS.append(reward)
+    return reward
 
 
 # --- time limits (限时办结) -------------------------------------------------------------
@@ -281,7 +296,7 @@ def _where(session, scope: Scope | None, data: dict, errors: dict) -> tuple[Area
     if place is None and not staff and "place_id" not in errors:
         errors["place_id"] = [N_("请选择小区或楼栋")]
     # Staff record only where they work; a grid worker's grant may cover a grid, not the community.
-    if staff and not scope.covers((place or community).path):
+    if scope is not None and not scope.covers((place or community).path):
         raise NotFound(N_("社区不存在"))
     return community, place
 
@@ -346,6 +361,7 @@ def _intake(
             errors["photo"] = [error.text()]
     if errors:
         raise Invalid(CHECK_FIELDS, fields=errors)
+    assert community is not None  # without errors, _where found the community
 
     where = place or community
     # One intake per place at a time, so two quick taps cannot both pass the duplicate check.
@@ -698,9 +714,9 @@ def give_feedback(session, need: Need, *, stars: int, comment: str, now: datetim
             # The rules' 5-star bonus goes to every verified volunteer of the need's tasks,
             # in the same transaction as the rating, so a retry never pays it twice (keyed entries).
             from ..periods import app_timezone
-            from ..tasks.service import award_rating_bonus
 
-            award_rating_bonus(session, need.id, now, app_timezone())
+            for reward in FIVE_STAR_REWARDS:
+                reward(session, need.id, now, app_timezone())
     return need
 
 

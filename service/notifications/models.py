@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime, db, utcnow
+from ..database import Model, UTCDateTime, utcnow
 from ..i18n import render_message
 
 __all__ = ["Notification", "OutboxMessage", "OUTBOX_STATUSES"]
 
 
-class Notification(db.Model):
+class Notification(Model):
     """One inbox row. New rows keep a message id (and one for the body, when it is a message)
     with their parameters, and are put together in the reader's language when read; ``title``
     and ``body`` hold the source-language text (rows written before message ids only have that,
@@ -47,7 +47,7 @@ class Notification(db.Model):
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """A message leaving the system, written in the transaction of the command that caused it
     and sent afterwards by the ``send_outbox`` job, at most once: a row is marked ``sending``
     (and committed) before the sender is called, and a row found ``sending`` later is never

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import PathString, UTCDateTime, db, utcnow
+from ..database import Model, PathString, UTCDateTime, utcnow
 from ..i18n import N_
 from ..places.models import Area
 
@@ -57,7 +57,7 @@ def _in(values) -> str:
     return "(" + ",".join(f"'{v}'" for v in values) + ")"
 
 
-class Beneficiary(db.Model):
+class Beneficiary(Model):
     """A resident of the five groups someone is paired with. Residents hold no account; the phone is sensitive."""
 
     __tablename__ = "beneficiaries"
@@ -84,7 +84,7 @@ class Beneficiary(db.Model):
     place: Mapped[Area] = relationship(foreign_keys=[place_id])
 
 
-class StandingPair(db.Model):
+class StandingPair(Model):
     """结对: a member answers for one resident; visits follow the group's rhythm while it is active."""
 
     __tablename__ = "standing_pairs"
@@ -127,7 +127,7 @@ class StandingPair(db.Model):
         return self.beneficiary_group
 
 
-class VisitRhythm(db.Model):
+class VisitRhythm(Model):
     """An area's visit rhythm for one group; the deepest area with a row wins, 五见 defaults otherwise."""
 
     __tablename__ = "visit_rhythms"
@@ -147,7 +147,7 @@ class VisitRhythm(db.Model):
     area: Mapped[Area] = relationship()
 
 
-class Visit(db.Model):
+class Visit(Model):
     """One period's visit of a pair: at most one per pair and period start, so generation is idempotent."""
 
     __tablename__ = "visits"

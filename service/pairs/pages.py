@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, UTC
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -21,7 +21,8 @@ from ..places.models import Area
 from ..web.helpers import flash_error, form_token_ok
 from . import service
 from .models import GROUP_LABELS, GROUPS, PERIODIC, RHYTHM_LABELS, RHYTHMS, VISIT_STATUSES
-from .routes import pages
+
+pages = Blueprint("pairs_pages", __name__, template_folder="templates")
 
 PER_PAGE = 30
 VISIT_STATUS_LABELS = {

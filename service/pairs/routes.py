@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, UTC
 
-from flask import Blueprint as PageBlueprint, jsonify
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -29,7 +29,6 @@ from .schemas import (
 )
 
 api = Blueprint("pairs", __name__, url_prefix="/api/v1", description="结对帮扶 Standing pairs and visits")
-pages = PageBlueprint("pairs_pages", __name__, template_folder="templates")
 
 
 def now() -> datetime:
@@ -132,6 +131,3 @@ class Visits(MethodView):
         result = paginate(db.session, stmt, args["page"], args["per_page"])
         service.annotate_visits(db.session, result["items"])
         return result
-
-
-from . import pages as _pages  # noqa: E402,F401  (page views register on `pages`)

@@ -10,7 +10,7 @@ from .models import GROUPS, RHYTHMS, VISIT_STATUSES
 class BeneficiaryStaffSchema(DumpSchema):
     id = ma.fields.Integer()
     name = ma.fields.String()
-    phone = ma.fields.String(allow_none=True)
+    phone: ma.fields.Field = ma.fields.String(allow_none=True)  # masked in BeneficiaryMemberSchema
     beneficiary_group = ma.fields.String()
     community_id = ma.fields.Integer()
     place_id = ma.fields.Integer()

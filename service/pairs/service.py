@@ -207,6 +207,7 @@ def _beneficiary_from(session, scope: Scope, data: dict) -> Beneficiary:
     if not scope.covers(place.path, MANAGE):
         raise Forbidden(N_("只有社区及以上管理员可以结对"))
     community = _community_of(session, place)
+    assert community is not None  # every place of PLACE_KINDS lies in a community
     phone = normalise_phone(data.get("resident_phone") or "") or None
     if phone is not None and not is_mobile(phone):
         raise Invalid(N_("手机号格式不正确"), fields={"resident_phone": [NOT_A_MOBILE]})

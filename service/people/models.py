@@ -6,7 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, SmallInteger, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, db, utcnow
+from ..database import Model, UTCDateTime, db, utcnow
 from ..places.models import Area, Unit
 
 PARTY_STATUSES = ("in_service", "retired", "floating", "non_party", "new_employment")
@@ -24,7 +24,7 @@ member_skills = Table(
 )
 
 
-class SkillTag(db.Model):
+class SkillTag(Model):
     """One word of the managed skills vocabulary (能人库 tags)."""
 
     __tablename__ = "skill_tags"
@@ -35,7 +35,7 @@ class SkillTag(db.Model):
     name_en: Mapped[str] = mapped_column(String(60), default="")
 
 
-class Member(db.Model):
+class Member(Model):
     __tablename__ = "members"
     __table_args__ = (
         CheckConstraint(
@@ -72,7 +72,7 @@ class Member(db.Model):
         return self.party_status in PARTY_MEMBER_STATUSES
 
 
-class AvailabilityWindow(db.Model):
+class AvailabilityWindow(Model):
     """A weekly window the member is usually free: weekday 0 = Monday, minutes since midnight."""
 
     __tablename__ = "availability_windows"
@@ -90,7 +90,7 @@ class AvailabilityWindow(db.Model):
     end_minute: Mapped[int] = mapped_column(Integer)
 
 
-class Account(UserMixin, db.Model):
+class Account(UserMixin, Model):
     """One login per person: phone and password; linked to a member record when there is one."""
 
     __tablename__ = "accounts"
@@ -116,7 +116,7 @@ class Account(UserMixin, db.Model):
         return self.active
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     """A role over an area's subtree, or over one unit. Revoked, never deleted."""
 
     __tablename__ = "role_grants"
@@ -143,7 +143,7 @@ class RoleGrant(db.Model):
     unit: Mapped[Unit | None] = relationship()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token; only its SHA-256 is stored, so a leaked table grants nothing."""
 
     __tablename__ = "api_tokens"

@@ -1,4 +1,7 @@
-"""A member's own data, as one JSON document they can download (PIPL: right of access)."""
+"""A member's own data, as one JSON document they can download (PIPL: right of access).
+
+The member and account sections are people's own; every other section is added by the
+package that keeps those rows (``people/registry.py: export_section``)."""
 
 from __future__ import annotations
 
@@ -7,33 +10,18 @@ from sqlalchemy import select
 from ..errors import Forbidden
 from ..i18n import N_
 from .models import Account
+from .registry import EXPORT_SECTIONS, plain
 from .scope import Scope
-
-
-def _rows(session, stmt, fields):
-    return [{f: _plain(getattr(row, f)) for f in fields} for row in session.scalars(stmt)]
-
-
-def _plain(value):
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+from .service import get_member
 
 
 def member_data(session, scope: Scope, member_id: int) -> dict:
     """Everything the service keeps about the member. Only the member themself may ask."""
-    from ..notifications.models import Notification
-    from ..points.models import LedgerEntry
-    from ..registration.models import Registration
-    from ..tasks.models import Claim
-
-    from .service import get_member
-
     member = get_member(session, scope, member_id)  # 404 for members the caller cannot see
     if scope.member_id != member_id:
         raise Forbidden(N_("只能下载本人的数据"))
     account = session.scalar(select(Account).where(Account.member_id == member_id))
-    return {
+    data: dict = {
         "member": {
             "id": member.id,
             "name": member.name,
@@ -50,31 +38,12 @@ def member_data(session, scope: Scope, member_id: int) -> dict:
         },
         "account": {
             "phone": account.phone,
-            "created_at": _plain(account.created_at),
-            "last_login_at": _plain(account.last_login_at),
+            "created_at": plain(account.created_at),
+            "last_login_at": plain(account.last_login_at),
         }
         if account
         else None,
-        "registrations": _rows(
-            session,
-            select(Registration).where(Registration.member_id == member_id),
-            ["id", "community_id", "side", "status", "created_at", "approved_at", "ended_at"],
-        ),
-        "claims": _rows(
-            session,
-            select(Claim).where(Claim.member_id == member_id),
-            ["id", "task_id", "status", "created_at", "hours_tenths", "note"],
-        ),
-        "ledger": _rows(
-            session,
-            select(LedgerEntry).where(LedgerEntry.member_id == member_id).order_by(LedgerEntry.id),
-            ["id", "amount", "side", "kind", "community_id", "explanation", "occurred_at", "booked_at"],
-        ),
-        "notifications": _rows(
-            session,
-            select(Notification).where(Notification.account_id == account.id)
-            if account
-            else select(Notification).where(False),
-            ["id", "kind", "title", "created_at", "read_at"],
-        ),
     }
+    for key in sorted(EXPORT_SECTIONS):
+        data[key] = EXPORT_SECTIONS[key](session, member_id, account)
+    return data

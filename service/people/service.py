@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import selectinload
 
 from ..audit.log import record
@@ -13,6 +13,7 @@ from ..places.models import Area, Unit
 from .accounts import set_password
 from .models import AREA_ROLES, PARTY_STATUSES, Account, AvailabilityWindow, Member, RoleGrant, SkillTag
 from .phones import is_mobile, normalise_phone
+from .registry import MEMBER_REACH
 from .scope import MANAGE, RANK, READ, Scope
 
 # Which kinds of area each area role is granted on.
@@ -36,22 +37,15 @@ def checked_phone(raw: str, field: str = "phone") -> str:
 
 def member_visibility(scope: Scope, at_least: str = READ):
     """Members a scope may see: home in its subtree, working at a unit it administers,
-    or holding a pending or approved registration (双报到) with a community in its subtree."""
-    # Imported here: registration builds on people, not the other way round.
-    from ..registration.models import Registration
-
-    condition = exists(select(Area.id).where(Area.id == Member.home_building_id, scope.within(Area.path, at_least)))
+    or reached through a package built on people (``registry.member_reach``; registration
+    adds those holding a pending or approved 双报到 with a community in its subtree)."""
+    condition: ColumnElement[bool] = exists(
+        select(Area.id).where(Area.id == Member.home_building_id, scope.within(Area.path, at_least))
+    )
     if scope.paths(at_least):
         # A unit-side community must see the members who report to it from elsewhere.
-        condition = condition | exists(
-            select(Registration.id)
-            .join(Area, Area.id == Registration.community_id)
-            .where(
-                Registration.member_id == Member.id,
-                Registration.status.in_(("pending", "approved")),
-                scope.within(Area.path, at_least),
-            )
-        )
+        for reach in MEMBER_REACH:
+            condition = condition | reach(scope, at_least)
     if scope.unit_ids:
         condition = condition | Member.unit_id.in_(scope.unit_ids)
     return condition
@@ -245,14 +239,26 @@ def get_grant(session, scope: Scope, grant_id: int) -> RoleGrant:
     return grant
 
 
+def _grant_path(area: Area | None, unit: Unit | None) -> str:
+    """The path a grant is over: its area's, else its unit's area's (a grant has one of them)."""
+    if area is not None:
+        return area.path
+    assert unit is not None
+    return unit.area.path
+
+
 def _may_grant(session, scope: Scope | None, role: str, area: Area | None, unit: Unit | None) -> None:
     if scope is None:  # the CLI bootstrap
         return
+    # A grant of an area role has its area, a unit admin's its unit (create_grant checked).
     if role in AREA_ROLES:
+        assert area is not None
         if scope.rank_over(area.path) < max(RANK[role], RANK[MANAGE]):
             raise Forbidden(N_("只能授予不高于自己的角色"))
-    elif unit.id not in scope.unit_ids and not scope.covers(unit.area.path, MANAGE):
-        raise Forbidden(N_("无权授予该单位的管理员"))
+    else:
+        assert unit is not None
+        if unit.id not in scope.unit_ids and not scope.covers(unit.area.path, MANAGE):
+            raise Forbidden(N_("无权授予该单位的管理员"))
 
 
 def find_or_create_account(session, phone: str, name: str | None, password: str | None, hash_params: dict) -> Account:
@@ -342,7 +348,7 @@ def create_grant(
         "role_grant.create",
         "role_grant",
         grant.id,
-        area.path if area else unit.area.path,
+        _grant_path(area, unit),
         role=role,
         account_id=account.id,
     )
@@ -361,7 +367,7 @@ def revoke_grant(session, scope: Scope, grant: RoleGrant) -> RoleGrant:
         "role_grant.revoke",
         "role_grant",
         grant.id,
-        grant.area.path if grant.area else grant.unit.area.path,
+        _grant_path(grant.area, grant.unit),
         role=grant.role,
     )
     return grant

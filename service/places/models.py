@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import PathString, UTCDateTime, db, utcnow
+from ..database import Model, PathString, UTCDateTime, utcnow
 
 # Depth of each kind in the tree; a child must sit deeper than its parent.
 # Compounds and grids are alternatives at one level, except that an old open
@@ -30,7 +30,7 @@ def may_contain(parent_kind: str, child_kind: str) -> bool:
     return AREA_LEVEL[child_kind] > AREA_LEVEL[parent_kind]
 
 
-class Area(db.Model):
+class Area(Model):
     __tablename__ = "areas"
     __table_args__ = (
         CheckConstraint("kind IN ('city','district','street','community','compound','grid','building')", name="kind"),
@@ -56,7 +56,7 @@ class Area(db.Model):
         return other.path.startswith(self.path)
 
 
-class Unit(db.Model):
+class Unit(Model):
     """A work unit (机关/企业/事业单位/社会组织); outside the tree, paired with communities."""
 
     __tablename__ = "units"
@@ -78,7 +78,7 @@ class Unit(db.Model):
         return sorted(p.community_id for p in self.pairings)
 
 
-class UnitPairing(db.Model):
+class UnitPairing(Model):
     """单位挂点社区: a unit paired with a community (共驻共建)."""
 
     __tablename__ = "unit_pairings"

@@ -81,10 +81,11 @@ def build_points(session, rng: random.Random, city: dict, now: datetime | None =
                 continue
             in_street = community_street[community_id].startswith(street["path"])
             rule_set = street_rules if in_street and day >= street_from else city_rules
+            hours = Decimal(rng.choice(("1", "1.5", "2", "2.5", "3", "4")))
             service = Service(
                 category=rng.choice(categories),
                 occurred_at=occurred,
-                hours=Decimal(rng.choice(("1", "1.5", "2", "2.5", "3", "4"))),
+                hours=hours,
                 beneficiary_group=rng.choice((None, None, None, "special", "hardship")),
             )
             comp = compute(bodies[rule_set.id], service, TZ)
@@ -102,7 +103,7 @@ def build_points(session, rng: random.Random, city: dict, now: datetime | None =
                     "source_type": "demo",
                     "source_id": key,
                     "rule_set_id": rule_set.id,
-                    "hours_tenths": int(service.hours * 10),
+                    "hours_tenths": int(hours * 10),
                     "explanation": "; ".join(comp.lines),
                     "actor_id": None,
                     "occurred_at": occurred,

@@ -272,7 +272,7 @@ def adjust(
     community_id: int,
     points: Decimal,
     reason: str,
-    actor_id: int,
+    actor_id: int | None,
     key: str,
     occurred_at: datetime,
     area_path: str,

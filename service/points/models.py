@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, db, utcnow
+from ..database import Model, UTCDateTime, utcnow
 
 SIDES = ("residence", "unit", "other")
 ENTRY_KINDS = ("award", "bonus", "penalty", "adjustment", "reversal")
@@ -14,7 +14,7 @@ BENEFICIARY_GROUPS = ("special", "hardship", "key", "volunteer", "ordinary")
 __all__ = ["ServiceCategory", "ServiceItem", "RuleSet", "LedgerEntry", "MemberEvaluation", "GradeRun", "GradeResult"]
 
 
-class ServiceCategory(db.Model):
+class ServiceCategory(Model):
     """A class of the service catalogue (Quangang's 7 classes): points rules are per category."""
 
     __tablename__ = "service_categories"
@@ -28,7 +28,7 @@ class ServiceCategory(db.Model):
     items: Mapped[list[ServiceItem]] = relationship(back_populates="category", order_by="ServiceItem.sort")
 
 
-class ServiceItem(db.Model):
+class ServiceItem(Model):
     __tablename__ = "service_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +41,7 @@ class ServiceItem(db.Model):
     category: Mapped[ServiceCategory] = relationship(back_populates="items")
 
 
-class RuleSet(db.Model):
+class RuleSet(Model):
     """One published version of an area's point rules. Never edited: a change is a new version."""
 
     __tablename__ = "rule_sets"
@@ -59,7 +59,7 @@ class RuleSet(db.Model):
     area = relationship("Area")
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """The append-only ledger of red points. Amounts are tenths of a point.
 
     Rows are only ever inserted: corrections are reversal entries pointing at the
@@ -114,7 +114,7 @@ def _no_delete(mapper, connection, target):
     raise LedgerIsAppendOnly("ledger entries are never deleted; post a reversal instead")
 
 
-class MemberEvaluation(db.Model):
+class MemberEvaluation(Model):
     """双评价: the residence community's short evaluation of a member for a month."""
 
     __tablename__ = "member_evaluations"
@@ -133,7 +133,7 @@ class MemberEvaluation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class GradeRun(db.Model):
+class GradeRun(Model):
     """评定等次: grades computed for a scope and period, kept with the rule version used."""
 
     __tablename__ = "grade_runs"
@@ -150,7 +150,7 @@ class GradeRun(db.Model):
     results: Mapped[list[GradeResult]] = relationship(order_by="GradeResult.position")
 
 
-class GradeResult(db.Model):
+class GradeResult(Model):
     __tablename__ = "grade_results"
     __table_args__ = (UniqueConstraint("run_id", "member_id"),)
 

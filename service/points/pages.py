@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime, UTC
 
 import marshmallow as ma
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -20,9 +20,11 @@ from ..web.forms import EmptyForm
 from ..web.helpers import flash_error
 from . import service
 from .models import RuleSet
-from .routes import RATING_LABELS, double_evaluation_xlsx, pages
+from .export import RATING_LABELS, double_evaluation_xlsx
 from .rules import DEFAULT_RULES
 from ..exports import download
+
+pages = Blueprint("points_pages", __name__, template_folder="templates")
 
 
 def _period_from_args():

@@ -1,20 +1,20 @@
 import secrets
 from datetime import datetime, UTC
 
-from flask import Blueprint as PageBlueprint
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..api import page_of, paginate
 from ..database import db
 from ..errors import NotFound
-from ..exports import download, xlsx_bytes
+from ..exports import download
 from ..i18n import N_
 from ..periods import app_timezone, period_containing, today
 from ..people.auth import require_scope
 from ..people.service import get_member
 from . import service
 from .catalogue import add_item, list_catalogue
+from .export import double_evaluation_xlsx
 from .models import RuleSet
 from .rules import Service
 from .schemas import (
@@ -42,7 +42,6 @@ from .schemas import (
 )
 
 api = Blueprint("points", __name__, url_prefix="/api/v1", description="红色积分 Points: rules, ledger, 双评价, grades")
-pages = PageBlueprint("points_pages", __name__, template_folder="templates")
 
 
 def _service_from(data) -> Service:
@@ -244,27 +243,6 @@ class Evaluations(MethodView):
         return evaluation
 
 
-RATING_LABELS = {"excellent": N_("优秀"), "good": N_("良好"), "fair": N_("一般"), "poor": N_("较差")}
-SIDE_LABELS = {"residence": "居住地", "unit": "单位挂点", "other": "其他"}
-
-
-def double_evaluation_xlsx(report: dict) -> bytes:
-    headers = ["姓名", "身份"]
-    for side in ("residence", "unit", "other"):
-        headers += [f"{SIDE_LABELS[side]}服务次数", f"{SIDE_LABELS[side]}时长(h)", f"{SIDE_LABELS[side]}积分"]
-    headers += ["合计积分", "居住地社区评价", "评语"]
-    rows = []
-    for r in report["rows"]:
-        row = [r["name"], r["party_status"]]
-        for side in ("residence", "unit", "other"):
-            s = r["by_side"][side]
-            row += [s["services"], float(s["hours"]), float(s["points"])]
-        ev = r["evaluation"] or {}
-        row += [float(r["total_points"]), RATING_LABELS.get(ev.get("rating"), ""), ev.get("comment", "")]
-        rows.append(row)
-    return xlsx_bytes("双评价", headers, rows)
-
-
 @api.route("/units/<int:unit_id>/double-evaluation")
 class DoubleEvaluation(MethodView):
     @api.arguments(DoubleEvaluationQuerySchema, location="query")
@@ -306,6 +284,3 @@ class GradeItem(MethodView):
     @api.response(200, GradeRunSchema)
     def get(self, run_id):
         return service.get_grade_run(db.session, require_scope(), run_id)
-
-
-from . import pages as _pages  # noqa: E402,F401  (page views register on `pages`)

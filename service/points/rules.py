@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
@@ -26,7 +27,7 @@ MULTIPLIER_LABELS = {
     "evening": "夜间",
     "weekend": "周末",
 }
-_points = {"validate": ma.validate.Range(min=0, max=1000), "as_string": False}
+_points: dict[str, Any] = {"validate": ma.validate.Range(min=0, max=1000), "as_string": False}
 
 
 class CategoryRuleSchema(LoadSchema):
@@ -138,7 +139,7 @@ def load_body(stored: dict) -> dict:
     return RuleBodySchema().load(stored)
 
 
-DEFAULT_RULES = {
+DEFAULT_RULES: dict[str, Any] = {
     "default": {"base": "1.0", "per_hour": "2.0"},
     "categories": {
         "caring_help": {"base": "1.0", "per_hour": "3.0"},

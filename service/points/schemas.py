@@ -1,11 +1,13 @@
+from typing import Any
+
 import marshmallow as ma
 
 from ..api import DumpSchema, LoadSchema, PageArgs, text
 from ..periods import PERIOD_KINDS
-from .models import BENEFICIARY_GROUPS, ENTRY_KINDS, SIDES
+from .models import BENEFICIARY_GROUPS, ENTRY_KINDS
 from .rules import ACTIVITIES, RuleBodySchema
 
-_points_out = {"metadata": {"description": "points (stored as tenths)"}}
+_points_out: dict[str, Any] = {"metadata": {"description": "points (stored as tenths)"}}
 
 
 class RuleSetSchema(DumpSchema):
@@ -240,6 +242,3 @@ class GradeRunSchema(DumpSchema):
     method = ma.fields.String()
     computed_at = ma.fields.AwareDateTime()
     results = ma.fields.List(ma.fields.Nested(GradeResultSchema))
-
-
-SIDE_NAMES = SIDES

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
+from typing import cast
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Table, and_, case, func, select
 
 from ..audit.log import record
 from ..errors import Forbidden, Invalid, NotFound, one_of, unknown
@@ -314,7 +315,7 @@ def double_evaluation(session, scope: Scope, unit_id: int, period: Period) -> di
     unit = _unit_for_report(session, scope, unit_id)
     members = session.scalars(select(Member).where(Member.unit_id == unit.id).order_by(Member.id)).all()
     ids = [m.id for m in members]
-    stats = {}
+    stats: dict[int, dict] = {}
     if ids:
         rows = session.execute(
             select(
@@ -424,7 +425,7 @@ def compute_grades(session, scope: Scope, *, area_id: int, period: Period) -> Gr
             {"run_id": run.id, "member_id": member_id, "position": position, "points": int(tenths), "grade": grade}
         )
     if results:
-        session.execute(GradeResult.__table__.insert(), results)
+        session.execute(cast(Table, GradeResult.__table__).insert(), results)  # Core executemany
     record(
         session,
         scope.account_id,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, db, utcnow
+from ..database import Model, UTCDateTime, utcnow
 
 __all__ = ["RankingSnapshot", "SnapshotRow", "RedBlackSetting", "RedBlackList", "RedBlackEntry"]
 
@@ -21,7 +21,7 @@ def _in(values) -> str:
     return "(" + ",".join(f"'{v}'" for v in values) + ")"
 
 
-class RankingSnapshot(db.Model):
+class RankingSnapshot(Model):
     """One published ranking of a scope for a period and side. Never edited: a correction is a
     new version that supersedes it, and the old one stays readable."""
 
@@ -72,7 +72,7 @@ class RankingSnapshot(db.Model):
         return self.ranked_count + len(self.unranked_member_ids or ())
 
 
-class SnapshotRow(db.Model):
+class SnapshotRow(Model):
     """A ranked member of a snapshot, in display order. Inserted with the snapshot, never changed.
 
     No foreign keys here, on purpose: rows are written only by the publication, in their
@@ -93,7 +93,7 @@ class SnapshotRow(db.Model):
     reached_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class RedBlackSetting(db.Model):
+class RedBlackSetting(Model):
     """An area's thresholds for the 红黑榜; the deepest area with a row wins, defaults otherwise."""
 
     __tablename__ = "red_black_settings"
@@ -105,7 +105,7 @@ class RedBlackSetting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class RedBlackList(db.Model):
+class RedBlackList(Model):
     """A street's or city's published 红黑榜 for a month: every unit's figures, some marked red or black."""
 
     __tablename__ = "red_black_lists"
@@ -126,7 +126,7 @@ class RedBlackList(db.Model):
     entries: Mapped[list[RedBlackEntry]] = relationship(order_by="RedBlackEntry.position")
 
 
-class RedBlackEntry(db.Model):
+class RedBlackEntry(Model):
     """One unit's participation figures in a published list, and its verdict (red, black or none)."""
 
     __tablename__ = "red_black_entries"

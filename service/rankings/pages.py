@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, UTC
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -20,7 +20,11 @@ from ..web.helpers import flash_error, label
 from ..web.public_pages import public_page
 from . import charts, dashboard, service, units
 from .models import AREA_SCOPES, RANK_SIDES
-from .routes import export_download, pages
+from .export import export_download
+
+pages = Blueprint(
+    "rankings_pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static/rankings"
+)
 
 BOARD_SIZE = 10
 

@@ -1,15 +1,14 @@
 from datetime import datetime, UTC
 
-from flask import Blueprint as PageBlueprint
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..database import db
 from ..errors import NotFound
-from ..exports import csv_bytes, download, xlsx_bytes
 from ..periods import app_timezone, period_containing, today
 from ..people.auth import require_scope
 from . import service, units
+from .export import export_download
 from .schemas import (
     AreaQuerySchema,
     CorrectionRequestSchema,
@@ -35,9 +34,6 @@ api = Blueprint(
     __name__,
     url_prefix="/api/v1",
     description="排名 Rankings: published snapshots, live standings, member ranks, 红黑榜",
-)
-pages = PageBlueprint(
-    "rankings_pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static/rankings"
 )
 
 
@@ -99,13 +95,6 @@ class SnapshotExport(MethodView):
         """Every row of a snapshot as XLSX or CSV (staff over its scope; names in full, no phones)."""
         name, rows = service.export_table(db.session, require_scope(), snapshot_id, app_timezone())
         return export_download(name, rows, args["format"])
-
-
-def export_download(name: str, rows: list, fmt: str):
-    headers = list(service.EXPORT_HEADERS)
-    if fmt == "csv":
-        return download(f"{name}.csv", csv_bytes(headers, rows), "text/csv; charset=utf-8")
-    return download(f"{name}.xlsx", xlsx_bytes("排名", headers, rows))
 
 
 @api.route("/rankings/corrections")
@@ -215,6 +204,3 @@ class RedBlackSettings(MethodView):
         thresholds = units.set_thresholds(db.session, require_scope(), area_id, data)
         db.session.commit()
         return {"area_id": area_id, "thresholds": thresholds}
-
-
-from . import pages as _pages  # noqa: E402,F401  (page views register on `pages`)

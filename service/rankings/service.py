@@ -13,9 +13,10 @@ import hashlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -176,7 +177,7 @@ def _store(
     author_id: int | None = None,
 ) -> int:
     """Insert a snapshot and its rows in the caller's transaction; its id."""
-    table = RankingSnapshot.__table__
+    table = cast(Table, RankingSnapshot.__table__)  # a declarative model maps a Table
     lines = [_line(r) for r in ranking.rows]
     snapshot_id = session.execute(
         insert(table).returning(table.c.id),
@@ -324,7 +325,7 @@ def publish_period(
                 continue
             groups = deal(sorted(totals, key=display_order(side)), kinds_by_area, side)
             for ref in wanted[side]:
-                scored, idle = groups.get((ref.kind, ref.id), ((), ()))
+                scored, idle = groups.get((ref.kind, ref.id), ([], []))
                 ranking = ranked(scored, idle, side)
                 if not commit:
                     _store(writer, ref, period, side, ranking, hwm=hwm, asof=asof, now=now)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, UTC
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, and_, case, func, or_, select, true, type_coerce
 from sqlalchemy.ext.compiler import compiles
@@ -166,7 +166,7 @@ def totals_query(period: Period, *, hwm: int, asof: datetime, scope: ScopeRef | 
         "residence": case((e.c.side == "residence", e.c.amount), else_=0),
         "unit": case((e.c.side == "unit", e.c.amount), else_=0),
     }
-    in_order = {"partition_by": e.c.member_id, "order_by": (e.c.booked_at, e.c.id), "rows": (None, 0)}
+    in_order: dict[str, Any] = {"partition_by": e.c.member_id, "order_by": (e.c.booked_at, e.c.id), "rows": (None, 0)}
     columns = [e.c.member_id, e.c.booked_at, e.c.side, e.c.rule_set_id]
     for side, amount in amounts.items():
         columns.append(func.sum(amount).over(**in_order).label(f"run_{side}"))
@@ -196,7 +196,7 @@ def totals_query(period: Period, *, hwm: int, asof: datetime, scope: ScopeRef | 
     )
 
 
-_EMPTY = frozenset()
+_EMPTY: frozenset[int] = frozenset()
 
 
 def member_totals(
@@ -262,7 +262,7 @@ def deal(totals: list[MemberTotals], kinds: dict[int, str], side: str) -> dict[t
     groups: dict = defaultdict(lambda: ([], []))
     ancestors: dict = {None: ()}
     for t in totals:
-        if t.path not in ancestors:
+        if t.path is not None and t.path not in ancestors:
             ancestors[t.path] = tuple((kinds[i], i) for i in map(int, t.path.strip("/").split("/")) if i in kinds)
         keys = ancestors[t.path] + ((("unit", t.unit_id),) if t.unit_id is not None else ())
         if t.points[side]:

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 from sqlalchemy import case, exists, func, insert, or_, select
 
+from ..api import LoadSchema
 from ..audit.log import record
 from ..errors import Forbidden, Invalid, NotFound
 from ..i18n import N_
@@ -48,10 +49,7 @@ DEFAULT_THRESHOLDS = {
 }
 
 
-class ThresholdsSchema(ma.Schema):
-    class Meta:
-        unknown = ma.RAISE
-
+class ThresholdsSchema(LoadSchema):
     red_participation_min = ma.fields.Integer(validate=ma.validate.Range(min=0, max=100))
     red_residence_service_min = ma.fields.Integer(validate=ma.validate.Range(min=0, max=100))
     black_participation_below = ma.fields.Integer(validate=ma.validate.Range(min=0, max=100))
@@ -128,7 +126,7 @@ def set_thresholds(session, scope: Scope, area_id: int, values: dict) -> dict:
     try:
         cleaned = ThresholdsSchema().load(values)
     except ma.ValidationError as error:
-        raise Invalid(N_("红黑榜阈值不正确"), fields=error.messages) from error
+        raise Invalid(N_("红黑榜阈值不正确"), fields=error.messages_dict) from error
     setting = session.scalar(select(RedBlackSetting).where(RedBlackSetting.area_id == area.id))
     if setting is None:
         setting = RedBlackSetting(area_id=area.id, thresholds={})
@@ -237,7 +235,8 @@ def unit_figures(session, area: Area, period: Period, *, hwm: int, asof: datetim
 def order_units(figures: list[UnitFigures]) -> list[UnitFigures]:
     judged = sorted(
         (f for f in figures if f.members),
-        key=lambda f: (-f.participation, -f.residence_share, -f.points_per_member, f.unit_id),
+        # Units with members: their shares are never None.
+        key=lambda f: (-(f.participation or 0), -(f.residence_share or 0), -(f.points_per_member or 0), f.unit_id),
     )
     empty = sorted((f for f in figures if not f.members), key=lambda f: f.unit_id)
     ordered = judged + empty
@@ -253,10 +252,10 @@ def judge(figures: list[UnitFigures], thresholds: dict) -> list[UnitFigures]:
     red = [
         f
         for f in eligible
-        if f.participation * 100 >= t["red_participation_min"]
-        and f.residence_share * 100 >= t["red_residence_service_min"]
+        if (f.participation or 0) * 100 >= t["red_participation_min"]
+        and (f.residence_share or 0) * 100 >= t["red_residence_service_min"]
     ]
-    black = [f for f in reversed(eligible) if f.participation * 100 < t["black_participation_below"]]
+    black = [f for f in reversed(eligible) if (f.participation or 0) * 100 < t["black_participation_below"]]
     for f in figures:
         f.verdict = None
     for f in red[: t["max_each"]]:

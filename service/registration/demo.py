@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta, UTC
+from typing import cast
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Table, func, insert, select, text
 
 from ..people.models import Account, Member
 from ..places.models import UnitPairing
@@ -178,7 +179,8 @@ def _insert(session, rows: list[dict]) -> None:
     """Insert rows (ids already given) and their history."""
     if not rows:
         return
-    registrations, events_table = Registration.__table__, RegistrationEvent.__table__
+    # A declarative model maps a Table (SQLAlchemy types __table__ as any FromClause).
+    registrations, events_table = cast(Table, Registration.__table__), cast(Table, RegistrationEvent.__table__)
     events = [event for row in rows for event in _events(row, row["id"])]
     if session.get_bind().dialect.name == "postgresql":
         session.flush()

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, db, utcnow
+from ..database import Model, UTCDateTime, utcnow
 from ..people.models import Account, Member
 from ..places.models import Area
 
@@ -22,7 +22,7 @@ _APPROVED = text("status = 'approved'")
 _PENDING = text("status = 'pending'")
 
 
-class Registration(db.Model):
+class Registration(Model):
     """A member reporting (报到) to a community on one side.
 
     A row changes status but is never reused: moving house files a new row and
@@ -92,7 +92,7 @@ class Registration(db.Model):
         return self.status == ACTIVE
 
 
-class RegistrationEvent(db.Model):
+class RegistrationEvent(Model):
     """One change of a registration: who, when, why. Appended, never edited."""
 
     __tablename__ = "registration_events"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -23,7 +23,8 @@ from ..exports import download
 from .export import SIDE_LABELS, STATUS_LABELS, compliance_xlsx, status_text
 from .forms import DecideForm, FileForm, WithdrawForm
 from .models import SIDES
-from .routes import pages
+
+pages = Blueprint("registration_pages", __name__, template_folder="templates")
 
 PENDING_SHOWN = 50
 EVENT_LABELS = {

@@ -1,6 +1,5 @@
 """双报到 API: parse, call the service, commit, answer."""
 
-from flask import Blueprint as PageBlueprint
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -25,7 +24,6 @@ from .schemas import (
 )
 
 api = Blueprint("registrations", __name__, url_prefix="/api/v1", description="双报到 Registrations")
-pages = PageBlueprint("registration_pages", __name__, template_folder="templates")
 
 
 @api.route("/registrations")
@@ -120,6 +118,3 @@ class Compliance(MethodView):
         if args["format"] == "xlsx":
             return download(f"{report['unit_name']}-双报到未完成名单.xlsx", compliance_xlsx(report))
         return report
-
-
-from . import pages as _pages  # noqa: E402,F401  (page views register on `pages`)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..audit.log import record
@@ -68,7 +68,9 @@ def sides_at(session, member_id: int, when: datetime) -> dict[str, int]:
 def registration_visibility(scope: Scope, at_least: str = READ):
     """Registrations a scope may see: its own, those with a community in its
     subtree, and (for a unit admin) those of the unit's members."""
-    condition = exists(select(Area.id).where(Area.id == Registration.community_id, scope.within(Area.path, at_least)))
+    condition: ColumnElement[bool] = exists(
+        select(Area.id).where(Area.id == Registration.community_id, scope.within(Area.path, at_least))
+    )
     if scope.member_id is not None:
         condition = condition | (Registration.member_id == scope.member_id)
     if scope.unit_ids:
@@ -214,7 +216,7 @@ def file_registration(
     on_behalf = member_id is not None and member_id != scope.member_id
     if (on_behalf or override_reason) and not scope.covers(community.path, MANAGE):
         raise Forbidden(N_("只有该社区的管理员可以代成员报到或例外办理"))
-    if on_behalf:
+    if on_behalf and member_id is not None:
         member = _member_for_filing(session, scope, member_id, community, side)
     elif scope.member_id is not None:
         member = session.get(Member, scope.member_id)
@@ -511,15 +513,6 @@ def managed_communities(session, scope: Scope) -> list[Area]:
     )
 
 
-def get_managed_community(session, scope: Scope, community_id: int) -> Area:
-    community = session.get(Area, community_id)
-    if community is None or community.kind != "community" or not scope.covers(community.path, READ):
-        raise NotFound(N_("社区不存在"))
-    if not scope.covers(community.path, MANAGE):
-        raise Forbidden(N_("只有该社区的管理员可以审核报到"))
-    return community
-
-
 def registered_members_count(session, community_id: int) -> dict[str, int]:
     """Side → number of members with an active registration in the community."""
     rows = session.execute(
@@ -579,13 +572,13 @@ def compliance(session, scope: Scope, unit_id: int) -> dict:
                 states[member_id][side] = (status, community_name)
     rows = []
     for member_id, name, phone in members:
-        held = states.get(member_id, {})
-        missing = [side for side in SIDES if held.get(side, ("",))[0] != ACTIVE]
+        by_side = states.get(member_id, {})
+        missing = [side for side in SIDES if by_side.get(side, ("",))[0] != ACTIVE]
         if not missing:
             continue
         row = {"member_id": member_id, "name": name, "phone": phone, "missing": missing}
         for side in SIDES:
-            status, community_name = held.get(side, ("missing", None))
+            status, community_name = by_side.get(side, ("missing", None))
             row[f"{side}_status"] = status
             row[f"{side}_community"] = community_name
         rows.append(row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import insert, select
 
@@ -13,6 +14,8 @@ from ..places.models import AREA_KINDS, UNIT_KINDS, Area, Unit, UnitPairing, may
 from ..people.models import PARTY_STATUSES, AvailabilityWindow, Member, SkillTag, member_skills
 from ..people.phones import is_mobile, normalise_phone
 from .reader import read_rows
+
+M = TypeVar("M", Area, Unit)
 
 AREA_KIND_ALIASES = {
     "市": "city",
@@ -74,8 +77,8 @@ def _split(value: str) -> list[str]:
     return [p for p in SEPARATORS.split(value or "") if p]
 
 
-def _by_code(session, model, codes) -> dict[str, object]:
-    found = {}
+def _by_code(session, model: type[M], codes) -> dict[str, M]:
+    found: dict[str, M] = {}
     codes = sorted(set(codes))
     for i in range(0, len(codes), 500):
         for row in session.scalars(select(model).where(model.code.in_(codes[i : i + 500]))):

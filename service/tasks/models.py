@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, db, utcnow
+from ..database import Model, UTCDateTime, db, utcnow
 
 __all__ = ["Task", "Claim", "Invitation", "task_needs"]
 
@@ -28,7 +28,7 @@ task_needs = Table(
 )
 
 
-class Task(db.Model):
+class Task(Model):
     __tablename__ = "tasks"
     __table_args__ = (
         CheckConstraint("status IN ('draft','open','full','in_progress','completed','cancelled')", name="status"),
@@ -86,7 +86,7 @@ class Task(db.Model):
         return self.slots - self.taken
 
 
-class Claim(db.Model):
+class Claim(Model):
     __tablename__ = "claims"
     __table_args__ = (
         CheckConstraint(
@@ -127,7 +127,7 @@ class Claim(db.Model):
     member = relationship("Member")
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A member asked to take a slot (派单): accepted (a claim), declined, or expired."""
 
     __tablename__ = "invitations"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, UTC
 from decimal import Decimal, InvalidOperation
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -21,7 +21,8 @@ from ..points.catalogue import list_catalogue
 from ..web.helpers import back_with_error, flash_error, form_token_ok
 from . import service
 from .models import Claim
-from .routes import pages
+
+pages = Blueprint("tasks_pages", __name__, template_folder="templates")
 
 
 def _now() -> datetime:

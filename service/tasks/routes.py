@@ -1,6 +1,6 @@
 from datetime import datetime, UTC
 
-from flask import Blueprint as PageBlueprint, jsonify
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -31,7 +31,6 @@ from .schemas import (
 )
 
 api = Blueprint("tasks", __name__, url_prefix="/api/v1", description="任务与认领 Tasks and claims")
-pages = PageBlueprint("tasks_pages", __name__, template_folder="templates")
 
 
 def now() -> datetime:
@@ -251,6 +250,3 @@ class MemberClaims(MethodView):
     def get(self, args, member_id):
         stmt = service.member_claims(db.session, require_scope(), member_id, status=args.get("status"))
         return paginate(db.session, stmt, args["page"], args["per_page"])
-
-
-from . import pages as _pages  # noqa: E402,F401  (page views register on `pages`)

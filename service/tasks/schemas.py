@@ -135,10 +135,3 @@ class ClaimBatchResultSchema(DumpSchema):
     ok = ma.fields.Boolean()
     status = ma.fields.String(allow_none=True)
     error = ma.fields.String(allow_none=True)
-
-
-class HallQuerySchema(PageArgs):
-    community_id = ma.fields.Integer()
-    date = ma.fields.Date()
-    skill = ma.fields.String(validate=ma.validate.Length(max=40))
-    category = ma.fields.String(validate=ma.validate.Length(max=40))

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Integer,
+    Select,
     String,
     and_,
     bindparam,
@@ -33,6 +34,8 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 from ..audit.log import record
 from ..errors import Conflict, Forbidden, Invalid, NotFound, REQUIRED, UNKNOWN_CATEGORY, one_of, unknown
 from ..i18n import N_
+from ..needs.models import Need
+from ..needs.service import on_five_stars, start_progress
 from ..notifications.service import notify_member
 from ..people.models import Member, SkillTag
 from ..people.scope import MANAGE, READ, Scope
@@ -187,8 +190,6 @@ def create_task(session, scope: Scope, data: dict, now: datetime) -> Task:
     task.needs = needs
     session.add(task)
     session.flush()
-    from ..needs.service import start_progress
-
     for need in needs:
         if need.status == "accepted":
             start_progress(session, need, task.id, scope.account_id, now)
@@ -197,8 +198,6 @@ def create_task(session, scope: Scope, data: dict, now: datetime) -> Task:
 
 
 def _need_for_task(session, scope: Scope, need_id: int, community: Area):
-    from ..needs.models import Need
-
     need = session.get(Need, need_id)
     if need is None or need.community_id != community.id:
         raise Invalid(
@@ -373,6 +372,7 @@ def _hall_statement(as_rows: bool, nearness_levels: int, filters: frozenset[str]
         and_(Task.claim_policy == "registered", Task.community_id.in_(bindparam("communities", expanding=True))),
         Task.id.in_(bindparam("invited", expanding=True)),
     )
+    stmt: Select
     if as_rows:
         community = aliased(Area)
         stmt = select(
@@ -824,6 +824,7 @@ def member_claims(session, scope: Scope, member_id: int, status=None):
     return stmt.order_by(Task.starts_at.desc(), Claim.id.desc())
 
 
+@on_five_stars
 def award_rating_bonus(session, need_id: int, now: datetime, tz: ZoneInfo) -> int:
     """A 5-star rating of a need earns its verified volunteers the rules' bonus, once each."""
     from .models import task_needs

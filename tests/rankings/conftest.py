@@ -22,13 +22,13 @@ def install(app):
     from service.extensions import api, csrf
     from service.jobs.cli import scheduler_cli
     from service.jobs.pages import pages as job_pages
-    from service.rankings import routes
+    from service.rankings import pages as ranking_pages, routes
 
     if "rankings" not in app.blueprints:
         assert api._app is app, "register on the app flask-smorest was last initialised with"
         csrf.exempt(routes.api)
         api.register_blueprint(routes.api)
-        app.register_blueprint(routes.pages)
+        app.register_blueprint(ranking_pages.pages)
     if "jobs_pages" not in app.blueprints:
         app.register_blueprint(job_pages)
     if "scheduler" not in app.cli.commands:
