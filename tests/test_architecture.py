@@ -41,7 +41,7 @@ from pathlib import Path
 SERVICE = Path(__file__).resolve().parent.parent / "service"
 
 LAYERS: list[tuple[str, ...]] = [
-    ("database", "errors", "i18n", "periods", "extensions", "api", "exports", "logs"),
+    ("database", "errors", "i18n", "periods", "extensions", "api", "exports", "logs", "input_guard"),
     ("places", "people", "audit"),
     ("registration", "notifications", "roster"),
     ("points",),
