@@ -18,15 +18,22 @@ def N_(message: str) -> str:
     return message
 
 
-def render_message(message_id: str, params: dict[str, Any] | None = None) -> str:
-    """The message in the current language (the source text outside a request), with its parameters."""
-    from flask import has_request_context
+def render_message(message_id: str, params: dict[str, Any] | None = None, *, translate: bool | None = None) -> str:
+    """The message in the current language (the source text outside a request), with its parameters.
+    ``translate=True`` looks it up whenever an app context is there (a locale forced outside a request)."""
+    from flask import has_app_context, has_request_context
 
     text = message_id
-    if has_request_context():
-        from flask_babel import gettext
+    if translate if translate is not None else has_request_context():
+        if has_app_context():
+            from flask_babel import gettext
 
-        text = gettext(message_id)
+            text = gettext(message_id)
+    return fill(message_id, text, params)
+
+
+def fill(message_id: str, text: str, params: dict[str, Any] | None) -> str:
+    """``text`` (the message or its translation) with its parameters."""
     if not params:
         return text
     try:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import JSON, Text, func, insert, literal, select, update
 
 from ..database import UTCDateTime, utcnow
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, render_message
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, fill, render_message
 from ..people.models import Account
 from ..people.phones import mask_phone
 from .models import OUTBOX_STATUSES, Notification, OutboxMessage
@@ -78,28 +78,12 @@ def render_in(language: str, message_id: str, params: dict[str, Any] | None = No
 
 
 def _render_forced(message_id: str, params: dict[str, Any] | None) -> str:
-    from flask_babel import gettext
-
-    text = gettext(message_id)
-    if not params:
-        return text
-    try:
-        return text % params
-    except (KeyError, TypeError, ValueError):
-        try:
-            return message_id % params
-        except (KeyError, TypeError, ValueError):
-            return message_id
+    return render_message(message_id, params, translate=True)
 
 
 def _source(message_id: str, params: dict[str, Any] | None) -> str:
     """The source-language (Chinese) text, kept beside the id for readers of the raw row."""
-    if not params:
-        return message_id
-    try:
-        return message_id % params
-    except (KeyError, TypeError, ValueError):
-        return message_id
+    return fill(message_id, message_id, params)
 
 
 # --- the inbox ----------------------------------------------------------------------------------
