@@ -17,7 +17,6 @@ MAX_JSON_DEPTH = 32
 
 BAD_TEXT = N_("含有无法保存的字符（空字符或不成对的代理字符）")
 TOO_DEEP = N_("JSON 嵌套层数过多（最多 %(depth)s 层）")
-NOT_JSON = N_("请求体不是有效的 JSON")
 
 
 def _bad_text(value: str) -> bool:
