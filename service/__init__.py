@@ -111,6 +111,22 @@ def create_app(config: dict | None = None) -> Flask:
             read_only_transaction.reset(token)
 
     @app.before_request
+    def _authenticate_before_anything_else():
+        # Who is asking is settled before the body is read: an anonymous request to a route
+        # that is not public is 401, whatever its body holds (the policy names the routes).
+        from .api import API_PREFIX
+        from .errors import Unauthorized
+        from .people.auth import BEARER_REQUIRED, current_account
+        from .policy import rule_for_route
+
+        if not request.path.startswith(API_PREFIX):
+            return None
+        rule = rule_for_route(request.endpoint, request.method)
+        if rule is not None and not rule.public and current_account() is None:
+            raise Unauthorized(BEARER_REQUIRED)
+        return None
+
+    @app.before_request
     def _limit_api_body():
         from .api import API_PREFIX, PAYLOAD_TOO_LARGE, error_body, message_text
 

@@ -211,10 +211,21 @@ class Api(SmorestApi):
         return body, error.code, headers
 
     def handle_domain_error(self, error: DomainError):
+        record_refusal(error)
         if not is_api_request():
             return _html_error(error.status, error.text())
         body = error_body(error.status, error.text(), error.code, error.rendered_fields(), **error.extra)
         return body, error.status
+
+
+def record_refusal(error: DomainError) -> None:
+    """Undo the refused change and keep what the refusal leaves in the audit log."""
+    from .database import db
+
+    db.session.rollback()
+    error.audit(db.session)
+    if db.session.new:
+        db.session.commit()
 
 
 def _html_error(status: int, message: str):

@@ -59,6 +59,10 @@ class DomainError(Exception):
             self.code = code
         self.extra = extra
 
+    def audit(self, session) -> None:
+        """Add what the refusal itself leaves in the audit log (nothing, for most errors). The
+        adapter calls it after rolling the refused change back, and commits it."""
+
     def text(self) -> str:
         """The message in the current request's language (Chinese outside a request)."""
         from .i18n import render_message

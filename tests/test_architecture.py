@@ -18,7 +18,7 @@ The rules:
        needs
        points
        registration · notifications · roster
-       places · people · audit                      (the core every capability builds on)
+       places · people · audit · policy             (the core every capability builds on)
        database · errors · i18n · periods · extensions · api · exports · logs
 
    Adapters are exempt: a package's ``routes`` (API), ``pages`` (HTML), ``cli`` and
@@ -42,7 +42,7 @@ SERVICE = Path(__file__).resolve().parent.parent / "service"
 
 LAYERS: list[tuple[str, ...]] = [
     ("database", "errors", "i18n", "periods", "extensions", "api", "exports", "logs", "input_guard"),
-    ("places", "people", "audit"),
+    ("places", "people", "audit", "policy"),
     ("registration", "notifications", "roster"),
     ("points",),
     ("needs",),

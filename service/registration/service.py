@@ -19,6 +19,7 @@ from ..i18n import N_
 from ..people.models import Member
 from ..people.scope import MANAGE, READ, Scope
 from ..people.service import get_member, member_visibility
+from .. import policy
 from ..places.models import Area, Unit, UnitPairing
 from .models import ACTIVE, SIDES, Registration, RegistrationEvent
 
@@ -281,15 +282,27 @@ def _fresh(session, registration: Registration) -> Registration:
     return registration
 
 
-def _require_manager(scope: Scope, registration: Registration) -> None:
-    if not scope.covers(registration.community.path, MANAGE):
-        raise Forbidden(N_("只有该社区的管理员可以审核报到"))
+def _require_manager(scope: Scope, registration: Registration, action: str) -> None:
+    """Only the community's admins decide, and never about their own registration."""
+    policy.check(
+        scope,
+        f"registration:registration:{action}",
+        policy.Record(
+            "registration",
+            registration.id,
+            registration.community.path,
+            unit_id=registration.member.unit_id,
+            member_id=registration.member_id,
+        ),
+        hidden=NOT_FOUND,
+        refused=N_("只有该社区的管理员可以审核报到"),
+    )
 
 
 def approve(session, scope: Scope, registration: Registration, now: datetime | None = None) -> Registration:
     """Approve a pending registration; an older active one on the same side ends as superseded."""
     now = now or utcnow()
-    _require_manager(scope, registration)
+    _require_manager(scope, registration, "approve")
     _fresh(session, registration)
     _refuse_unless(registration, "approve")
     previous = session.scalar(
@@ -347,8 +360,8 @@ def reject(
     session, scope: Scope, registration: Registration, reason: str | None, now: datetime | None = None
 ) -> Registration:
     now = now or utcnow()
+    _require_manager(scope, registration, "reject")
     reason = _required_reason(reason, N_("驳回报到需要填写理由"))
-    _require_manager(scope, registration)
     _fresh(session, registration)
     _refuse_unless(registration, "reject")
     registration.status = "rejected"
@@ -435,6 +448,7 @@ def decide_many(
                 registration = get_registration(session, scope, registration_id)
                 decide(session, scope, registration, action, reason, now)
         except DomainError as error:
+            error.audit(session)  # the refusal of one's own registration is kept
             detail = {"code": error.code, "message": error.text(), **error.extra}
             results.append({"id": registration_id, "ok": False, "status": error.status, "error": detail})
         else:

@@ -274,15 +274,14 @@ def verify_batch():
     scope = current_scope()
     if not form_token_ok():
         return redirect(url_for("tasks_pages.verification_queue")), 303
-    done = failed = 0
-    for claim_id in request.form.getlist("claim_id", type=int)[:200]:
-        try:
-            service.verify_claim(db.session, scope, claim_id, _now(), app_timezone())
-            db.session.commit()
-            done += 1
-        except DomainError:
-            db.session.rollback()
-            failed += 1
+    ids = request.form.getlist("claim_id", type=int)[:200]
+    results = service.verify_many(db.session, scope, ids, _now(), app_timezone())
+    db.session.commit()
+    done = sum(1 for r in results if r["ok"])
+    failed = len(results) - done
+    for result in results:
+        if not result["ok"]:
+            flash(f"#{result['id']}: {result['error']}", "error")
     flash(
         _("已核实 %(n)s 条", n=done) + (_("，%(n)s 条未能核实", n=failed) if failed else ""),
         "info" if not failed else "error",

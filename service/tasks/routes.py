@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from ..api import page_of, paginate
 from ..database import db
-from ..errors import DomainError, Invalid
+from ..errors import Invalid
 from ..i18n import N_
 from ..periods import app_timezone
 from ..people.auth import require_scope
@@ -169,16 +169,8 @@ class VerifyBatch(MethodView):
     @api.response(200, ClaimBatchResultSchema(many=True))
     def post(self, data):
         """Verify many claims; each succeeds or fails on its own."""
-        scope = require_scope()
-        results = []
-        for claim_id in data["ids"]:
-            try:
-                claim = service.verify_claim(db.session, scope, claim_id, now(), app_timezone())
-                db.session.commit()
-                results.append({"id": claim_id, "ok": True, "status": claim.status})
-            except DomainError as error:
-                db.session.rollback()
-                results.append({"id": claim_id, "ok": False, "error": error.text()})
+        results = service.verify_many(db.session, require_scope(), data["ids"], now(), app_timezone())
+        db.session.commit()
         return results
 
 

@@ -135,3 +135,4 @@ class ClaimBatchResultSchema(DumpSchema):
     ok = ma.fields.Boolean()
     status = ma.fields.String(allow_none=True)
     error = ma.fields.String(allow_none=True)
+    code = ma.fields.String(allow_none=True, metadata={"description": "the error's stable code, when not ok"})

@@ -31,8 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
+from .. import policy
 from ..audit.log import record
-from ..errors import Conflict, Forbidden, Invalid, NotFound, REQUIRED, UNKNOWN_CATEGORY, one_of, unknown
+from ..errors import Conflict, DomainError, Forbidden, Invalid, NotFound, REQUIRED, UNKNOWN_CATEGORY, one_of, unknown
 from ..i18n import N_
 from ..needs.models import Need
 from ..needs.service import on_five_stars, start_progress
@@ -703,9 +704,22 @@ def report_done(session, scope: Scope, claim_id: int, hours: Decimal, note: str,
     return claim
 
 
+def _decide_about(session, scope: Scope, claim_id: int, action: str) -> Claim:
+    """The claim a community admin decides about: never one of their own member record."""
+    claim = get_claim(session, scope, claim_id, at_least=MANAGE)
+    policy.check(
+        scope,
+        f"tasks:claim:{action}",
+        policy.Record("claim", claim.id, claim.task.community.path, member_id=claim.member_id),
+        hidden=N_("认领记录不存在"),
+        refused=N_("无权处理该认领"),
+    )
+    return claim
+
+
 def verify_claim(session, scope: Scope, claim_id: int, now: datetime, tz: ZoneInfo) -> Claim:
     """Staff confirm the service; points go through the ledger, once, whoever clicks twice."""
-    claim = get_claim(session, scope, claim_id, at_least=MANAGE)
+    _decide_about(session, scope, claim_id, "verify")
     claim = _claim_for_update(session, claim_id)
     if claim.status == "verified":
         return claim
@@ -748,8 +762,24 @@ def verify_claim(session, scope: Scope, claim_id: int, now: datetime, tz: ZoneIn
     return claim
 
 
+def verify_many(session, scope: Scope, claim_ids, now: datetime, tz: ZoneInfo) -> list[dict]:
+    """Verify many claims; each succeeds or fails on its own (a refusal undoes only its own part,
+    and a refusal of one's own claim is audited)."""
+    results = []
+    for claim_id in list(dict.fromkeys(claim_ids)):
+        try:
+            with session.begin_nested():
+                claim = verify_claim(session, scope, claim_id, now, tz)
+        except DomainError as error:
+            error.audit(session)
+            results.append({"id": claim_id, "ok": False, "error": error.text(), "code": error.code})
+        else:
+            results.append({"id": claim_id, "ok": True, "status": claim.status})
+    return results
+
+
 def reject_claim(session, scope: Scope, claim_id: int, reason: str, now: datetime) -> Claim:
-    claim = get_claim(session, scope, claim_id, at_least=MANAGE)
+    _decide_about(session, scope, claim_id, "reject")
     claim = _claim_for_update(session, claim_id)
     _require(claim, "reject")
     if not reason.strip():
@@ -775,7 +805,7 @@ def reject_claim(session, scope: Scope, claim_id: int, reason: str, now: datetim
 
 
 def mark_no_show(session, scope: Scope, claim_id: int, now: datetime, tz: ZoneInfo) -> Claim:
-    claim = get_claim(session, scope, claim_id, at_least=MANAGE)
+    _decide_about(session, scope, claim_id, "no_show")
     claim = _claim_for_update(session, claim_id)
     _require(claim, "no-show")
     task = claim.task

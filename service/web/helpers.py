@@ -90,9 +90,9 @@ def back_with_error(error: DomainError, target: str):
     """A refused page action: undo it, say why, and go back where the form was."""
     from flask import redirect
 
-    from ..database import db
+    from ..api import record_refusal
 
-    db.session.rollback()
+    record_refusal(error)
     flash_error(error)
     return redirect(target), 303
 
