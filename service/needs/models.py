@@ -159,6 +159,11 @@ class Need(Model):
     def place_name(self) -> str:
         return self.place.name if self.place is not None else self.community.name
 
+    @property
+    def masked_tracking_code(self) -> str:
+        """What staff see of the tracking code: enough to tell needs apart, not to rate one."""
+        return self.tracking_code[:2] + "*" * max(0, len(self.tracking_code) - 2)
+
 
 class NeedEvent(Model):
     """One step in a need's history: who (null: the resident or the system), when, from, to, why."""

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from werkzeug.routing import BuildError
 
-from ..api import paginate
+from ..api import paginate, record_refusal
 from ..database import db
 from ..errors import DomainError, Invalid, NotFound
 from ..extensions import limiter
@@ -233,9 +233,11 @@ def feedback(code: str):
             stars=request.form.get("stars", type=int) or 0,
             comment=request.form.get("comment", "")[:500],
             now=now(),
+            scope=current_scope(),
+            phone_last4=request.form.get("phone_last4", "")[:4],
         )
     except DomainError as error:
-        db.session.rollback()
+        record_refusal(error)
         flash(error.text(), "error")
         return _track_page(code, error.status)
     db.session.commit()
@@ -453,7 +455,10 @@ def record():
                 errors, status = error.rendered_fields(), error.status
             else:
                 db.session.commit()
-                flash(_("已登记，查询码 %(code)s（请告知居民）", code=need.tracking_code), "info")
+                if need.resident_phone:
+                    flash(_("已登记，查询码已短信发送给居民"), "info")
+                else:  # no phone to send it to: the code is shown once, for a slip handed over
+                    flash(_("已登记，查询码 %(code)s（请告知居民）", code=need.tracking_code), "info")
                 return redirect(url_for("needs_pages.detail", need_id=need.id), 303)
     return render_template(
         "needs/form.html",

@@ -5,7 +5,7 @@ from ..api import page_of, paginate
 from ..database import db
 from ..extensions import limiter
 from ..periods import app_timezone
-from ..people.auth import bearer_token, current_account, require_scope
+from ..people.auth import bearer_token, current_account, current_scope, require_scope
 from ..places.service import get_area
 from . import service
 from .settings import form_limit, now, setting, submitted_phone_key, track_limit
@@ -153,7 +153,7 @@ class Feedback(MethodView):
     def post(self, data, code):
         """回访: 1–5 stars. 3 and up closes the need; 1–2 send it back to its owner."""
         need = service.get_by_code(db.session, code)
-        service.give_feedback(db.session, need, now=now(), **data)
+        service.give_feedback(db.session, need, now=now(), scope=current_scope(), **data)
         db.session.commit()
         return service.tracking_view(need)
 

@@ -59,10 +59,13 @@ class NeedEventSchema(DumpSchema):
 
 
 class NeedStaffSchema(DumpSchema):
-    """A need as scoped staff see it, 五类人群 and the resident's phone included."""
+    """A need as scoped staff see it, 五类人群 and the resident's phone included. The tracking code
+    is masked: it is the resident's key to rate and reopen."""
 
     id = ma.fields.Integer()
-    tracking_code = ma.fields.String()
+    tracking_code = ma.fields.String(
+        attribute="masked_tracking_code", metadata={"description": "masked (first two characters, then ****)"}
+    )
     channel = ma.fields.String()
     status = ma.fields.String()
     community_id = ma.fields.Integer()
@@ -135,6 +138,13 @@ class NeedReopenSchema(LoadSchema):
 class NeedFeedbackSchema(LoadSchema):
     stars = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=5))
     comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    phone_last4 = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Regexp(r"^\d{4}$"),
+        metadata={
+            "description": "the last four digits of the phone the need was filed with (required when it has one)"
+        },
+    )
 
 
 class NeedTrackingEventSchema(DumpSchema):
@@ -149,6 +159,9 @@ class NeedTrackingSchema(DumpSchema):
     """The resident's view through the tracking code: masked, never the 五类人群."""
 
     tracking_code = ma.fields.String()
+    asks_phone_digits = ma.fields.Boolean(
+        metadata={"description": "rating asks for the last four digits of the need's phone"}
+    )
     status = ma.fields.String()
     category = ma.fields.String()
     community = ma.fields.String()

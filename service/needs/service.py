@@ -19,6 +19,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import policy
 from ..audit.log import record
 from ..database import subtree_condition
 from ..errors import ALREADY_USED, Conflict, Forbidden, Invalid, NotFound, REQUIRED, one_of
@@ -686,13 +687,42 @@ def reopen(session, scope: Scope, need: Need, *, reason: str, now: datetime) -> 
     return need
 
 
-def give_feedback(session, need: Need, *, stars: int, comment: str, now: datetime) -> Need:
-    """回访: the resident rates the result. 3–5 stars close it; 1–2 send it back to the owner."""
+class StaffRating(policy.SelfDealing):
+    """Staff over the need's community rating it: the rating is the resident's, and it feeds
+    the published satisfaction rate and the five-star bonus."""
+
+    def __init__(self, scope: Scope, need: Need):
+        super().__init__("needs:need:rate", scope, policy.Record("need", need.id, need.community.path))
+        self.message, self.params = N_("评价须由居民本人进行，社区工作人员不能代为评价"), {}
+
+
+WRONG_PHONE_DIGITS = N_("手机号后四位不符")
+
+
+def give_feedback(
+    session,
+    need: Need,
+    *,
+    stars: int,
+    comment: str,
+    now: datetime,
+    scope: Scope | None = None,
+    phone_last4: str | None = None,
+) -> Need:
+    """回访: the resident rates the result. 3–5 stars close it; 1–2 send it back to the owner.
+
+    The tracking code alone is not enough where the need has a phone: the last four digits of
+    that phone are asked too (staff see the code masked, the phone only to call). Staff over the
+    need's community are refused outright, signed in or not as they may be."""
+    if scope is not None and scope.covers(need.community.path):
+        raise StaffRating(scope, need)
     if not isinstance(stars, int) or not 1 <= stars <= 5:
         raise Invalid(N_("请选择 1–5 星"), fields={"stars": [N_("1 至 5")]})
     comment = (comment or "").strip()[:500]
     _fresh(session, need)
     _refuse_unless(need, "rate")
+    if need.resident_phone and not secrets.compare_digest((phone_last4 or "").strip(), need.resident_phone[-4:]):
+        raise Invalid(WRONG_PHONE_DIGITS, fields={"phone_last4": [WRONG_PHONE_DIGITS]})
     need.rating, need.rating_comment = stars, comment
     note = f"居民评价 {stars} 星" + (f"：{comment}" if comment else "")
     if stars <= 2:
@@ -838,6 +868,7 @@ def tracking_view(need: Need) -> dict:
         "resolved_at": need.resolved_at,
         "closed_at": need.closed_at,
         "can_rate": need.status == "resolved",
+        "asks_phone_digits": bool(need.resident_phone),
         "events": [
             {"at": e.at, "action": e.action, "from_status": e.from_status, "to_status": e.to_status, "note": e.note}
             for e in need.events

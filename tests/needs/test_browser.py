@@ -40,6 +40,7 @@ def test_disclosure_and_rating_fit_a_phone(live_server, phone_page, needs_world,
     page.goto(f"{live_server}/needs/track/{code}")
     assert_fits_width(page)
     page.check("input[name=stars][value='5']")
+    page.fill("input[name=phone_last4]", "5678")
     page.get_by_role("button", name="提交评价").click()
     page.wait_for_selector("text=感谢您的评价")
     page.goto(f"{live_server}/needs/public/{needs_world.community_a.id}")

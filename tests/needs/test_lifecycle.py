@@ -77,7 +77,7 @@ def test_feedback_is_refused_unless_resolved(api, needs_world, session, status):
     need = make_need(session, needs_world.community_a, needs_world.building_a, status=status)
     code = need.tracking_code
     settle(session)
-    r = api.post(f"/api/v1/needs/track/{code}/feedback", json={"stars": 5})
+    r = api.post(f"/api/v1/needs/track/{code}/feedback", json={"stars": 5, "phone_last4": "5678"})
     assert r.status_code == 409 and r.json["error"]["allowed"] == ALLOWED[status]
 
 
@@ -98,7 +98,7 @@ def test_the_whole_loop_through_a_department(api, needs_world, session, sms):
     assert "城管" in r.json["events"][-1]["note"]
     r = admin.post(f"/api/v1/needs/{need_id}/resolve", json={"result": "城管已清理占道摊点"})
     assert r.json["status"] == "resolved" and r.json["resolved_at"]
-    r = api.post(f"/api/v1/needs/track/{code}/feedback", json={"stars": 5, "comment": "很满意"})
+    r = api.post(f"/api/v1/needs/track/{code}/feedback", json={"stars": 5, "comment": "很满意", "phone_last4": "5678"})
     assert r.status_code == 200 and r.json["status"] == "closed" and r.json["rating"] == 5
     history = api.as_("community_admin").get(f"/api/v1/needs/{need_id}").json["events"]
     assert [(e["action"], e["from_status"], e["to_status"]) for e in history] == [
@@ -221,7 +221,10 @@ def test_low_rating_reopens_for_the_owner_and_high_rating_closes(api, needs_worl
     owner = needs_world.accounts["community_admin"]
     need = make_need(session, needs_world.community_a, needs_world.building_a, status="resolved", owner=owner)
     settle(session)
-    r = api.post(f"/api/v1/needs/track/{need.tracking_code}/feedback", json={"stars": 2, "comment": "还是不亮"})
+    r = api.post(
+        f"/api/v1/needs/track/{need.tracking_code}/feedback",
+        json={"stars": 2, "comment": "还是不亮", "phone_last4": "5678"},
+    )
     assert r.status_code == 200 and r.json["status"] == "accepted"
     assert r.json["events"][-1]["action"] == "reopened" and "还是不亮" in r.json["events"][-1]["note"]
     assert _notes(session, owner.id, "need.reopened")
@@ -232,7 +235,7 @@ def test_low_rating_reopens_for_the_owner_and_high_rating_closes(api, needs_worl
         f"/api/v1/needs/{need.id}/transfer", json={"department_id": needs_world.departments[1].id}
     )
     api.as_("community_admin").post(f"/api/v1/needs/{need.id}/resolve", json={"result": "物业更换了线路"})
-    r = api.post(f"/api/v1/needs/track/{need.tracking_code}/feedback", json={"stars": 4})
+    r = api.post(f"/api/v1/needs/track/{need.tracking_code}/feedback", json={"stars": 4, "phone_last4": "5678"})
     assert r.json["status"] == "closed" and r.json["rating"] == 4
 
 

@@ -198,19 +198,28 @@ def test_tracking_page_rating_closes_and_low_rating_reopens(client, needs_world,
     page = client.get(f"/needs/track/{codes[0]}").text
     token = csrf_from(page)
     assert client.post(f"/needs/track/{codes[0]}/feedback", data={"stars": "5"}).status_code == 400
-    r = client.post(f"/needs/track/{codes[0]}/feedback", data={"csrf_token": token, "stars": "5", "comment": "谢谢"})
+    r = client.post(
+        f"/needs/track/{codes[0]}/feedback",
+        data={"csrf_token": token, "stars": "5", "comment": "谢谢", "phone_last4": "5678"},
+    )
     assert r.status_code == 303
     page = client.get(f"/needs/track/{codes[0]}").text
     assert "已归档" in page and "★★★★★" in page and 'name="stars"' not in page
-    again = client.post(f"/needs/track/{codes[0]}/feedback", data={"csrf_token": token, "stars": "4"})
+    again = client.post(
+        f"/needs/track/{codes[0]}/feedback", data={"csrf_token": token, "stars": "4", "phone_last4": "5678"}
+    )
     assert again.status_code == 409
     r = client.post(
-        f"/needs/track/{codes[1]}/feedback", data={"csrf_token": token, "stars": "1"}, follow_redirects=True
+        f"/needs/track/{codes[1]}/feedback",
+        data={"csrf_token": token, "stars": "1", "phone_last4": "5678"},
+        follow_redirects=True,
     )
     assert r.status_code == 200 and "已受理" in r.text and "重新办理" in r.text
     no_stars = client.post(f"/needs/track/{codes[0]}/feedback", data={"csrf_token": token})
     assert no_stars.status_code == 422 and "请选择 1–5 星" in no_stars.text
-    reopened = client.post(f"/needs/track/{codes[1]}/feedback", data={"csrf_token": token, "stars": "3"})
+    reopened = client.post(
+        f"/needs/track/{codes[1]}/feedback", data={"csrf_token": token, "stars": "3", "phone_last4": "5678"}
+    )
     assert reopened.status_code == 409  # back with its owner: nothing to rate yet
 
 

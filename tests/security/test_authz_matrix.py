@@ -240,7 +240,11 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/needs/<int:need_id>/resolve": Entry(AREA_MANAGE, body={"result": "已修好"}),
     "POST /api/v1/needs/<int:need_id>/reopen": Entry(AREA_MANAGE, body={"reason": "又坏了"}),
     "GET /api/v1/needs/track/<code>": Entry(PUBLIC),
-    "POST /api/v1/needs/track/<code>/feedback": Entry(PUBLIC, body={"stars": 5}),
+    "POST /api/v1/needs/track/<code>/feedback": Entry(
+        "rest:ok grid:403/ok community:403/ok street:403/ok city:403",
+        body={"stars": 5, "phone_last4": "5678"},
+        note="the rating is the resident's: staff over the need's community are refused",
+    ),
     "GET /api/v1/needs/public": Entry(PUBLIC, query={"area_id": "@community"}),
     "GET /api/v1/departments": Entry(ANY_LOGIN),
     "POST /api/v1/departments": Entry(CITY_ONLY, body={"name": "水务"}),

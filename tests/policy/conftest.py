@@ -1,0 +1,1 @@
+from tests.tasks.conftest import loop  # noqa: F401  (the catalogue, rules and member A registered)
