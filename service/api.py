@@ -16,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError
-from .i18n import N_, render_message
+from .i18n import N_, render_message, schema_messages
 
 API_PREFIX = "/api/v1"
 MAX_DB_INT = 2**63 - 1
@@ -197,7 +197,7 @@ class Api(SmorestApi):
         message = data.get("message") or error.description or error.name
         fields = {}
         if "messages" in data:
-            fields = _flatten_messages(data["messages"])
+            fields = schema_messages(_flatten_messages(data["messages"]))
             if error.code == 422:
                 message = message_text(INVALID_REQUEST)
             elif error.code == 400 and fields:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, UTC
-from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,9 +17,10 @@ from ..people.models import SkillTag
 from ..people.scope import MANAGE
 from ..places.models import Area
 from ..points.catalogue import list_catalogue
-from ..web.helpers import back_with_error, flash_error, form_token_ok
+from ..web.helpers import flash_error, form_token_ok, page_action, safe_next
 from . import service
 from .models import Claim
+from .schemas import ClaimRequestSchema, DoneSchema, ReasonSchema
 
 pages = Blueprint("tasks_pages", __name__, template_folder="templates")
 
@@ -98,62 +98,42 @@ def task_detail(task_id: int):
 @pages.post("/tasks/<int:task_id>/claim")
 @login_required
 def claim(task_id: int):
-    scope = current_scope()
-    target = url_for("tasks_pages.task_detail", task_id=task_id)
-    if not form_token_ok():
-        return redirect(target), 303
-    try:
-        if scope.member_id is None:
-            raise service.Invalid(_("只有成员可以认领任务"))
-        service.get_task(db.session, scope, task_id)
-        result = service.claim_task(
-            db.session,
-            task_id=task_id,
-            member_id=scope.member_id,
-            now=_now(),
-            waitlist=request.form.get("waitlist") == "1",
-        )
-    except DomainError as error:
-        return back_with_error(error, target)
-    db.session.commit()
-    flash(_("认领成功") if result.status == "claimed" else _("已加入候补名单"), "info")
-    return redirect(target), 303
+    return page_action(
+        lambda data: service.claim_as_member(db.session, current_scope(), task_id, _now(), waitlist=data["waitlist"]),
+        schema=ClaimRequestSchema(),
+        back=url_for("tasks_pages.task_detail", task_id=task_id),
+        notice=lambda claim: _("认领成功") if claim.status == "claimed" else _("已加入候补名单"),
+    )
+
+
+def _claim_command(action: str, claim_id: int):
+    """The command a claim's button stands for, with the schema its form is loaded by."""
+    scope, tz = current_scope(), app_timezone()
+    commands = {
+        "cancel": (None, lambda: service.cancel_claim(db.session, scope, claim_id, _now())),
+        "check-in": (None, lambda: service.check_in(db.session, scope, claim_id, _now())),
+        "done": (
+            DoneSchema(),
+            lambda data: service.report_done(db.session, scope, claim_id, data["hours"], data["note"], _now()),
+        ),
+        "verify": (None, lambda: service.verify_claim(db.session, scope, claim_id, _now(), tz)),
+        "reject": (
+            ReasonSchema(),
+            lambda data: service.reject_claim(db.session, scope, claim_id, data["reason"], _now()),
+        ),
+        "no-show": (None, lambda: service.mark_no_show(db.session, scope, claim_id, _now(), tz)),
+    }
+    return commands.get(action)
 
 
 @pages.post("/claims/<int:claim_id>/<action>")
 @login_required
 def claim_action(claim_id: int, action: str):
-    scope = current_scope()
-    back = request.form.get("next") or url_for("tasks_pages.my_tasks")
-    if not back.startswith("/"):
-        back = url_for("tasks_pages.my_tasks")
-    if not form_token_ok():
-        return redirect(back), 303
-    tz = app_timezone()
-    try:
-        if action == "cancel":
-            service.cancel_claim(db.session, scope, claim_id, _now())
-        elif action == "check-in":
-            service.check_in(db.session, scope, claim_id, _now())
-        elif action == "done":
-            try:
-                hours = Decimal(request.form.get("hours", ""))
-            except InvalidOperation:
-                raise service.Invalid(_("请填写服务时长（小时）")) from None
-            service.report_done(db.session, scope, claim_id, hours, request.form.get("note", "")[:500], _now())
-        elif action == "verify":
-            service.verify_claim(db.session, scope, claim_id, _now(), tz)
-        elif action == "reject":
-            service.reject_claim(db.session, scope, claim_id, request.form.get("reason", "")[:300], _now())
-        elif action == "no-show":
-            service.mark_no_show(db.session, scope, claim_id, _now(), tz)
-        else:
-            return render_template("error.html", status=404, message=_("页面不存在")), 404
-    except DomainError as error:
-        return back_with_error(error, back)
-    db.session.commit()
-    flash(_("已完成"), "info")
-    return redirect(back), 303
+    found = _claim_command(action, claim_id)
+    if found is None:
+        return render_template("error.html", status=404, message=_("页面不存在")), 404
+    schema, command = found
+    return page_action(command, schema=schema, back=safe_next(url_for("tasks_pages.my_tasks")))
 
 
 @pages.get("/my/tasks")

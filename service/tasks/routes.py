@@ -141,14 +141,7 @@ class TaskClaims(MethodView):
     @api.response(201, ClaimSchema)
     def post(self, data, task_id):
         """Claim a slot; when full, join the waitlist (unless waitlist=false: then 409)."""
-        scope = require_scope()
-        if scope.member_id is None:
-            raise Invalid(N_("只有成员可以认领任务"))
-        # Held, not discarded: the session's identity map is weak, and claim_task looks it up again.
-        task = service.get_task(db.session, scope, task_id)  # noqa: F841
-        claim = service.claim_task(
-            db.session, task_id=task_id, member_id=scope.member_id, now=now(), waitlist=data["waitlist"]
-        )
+        claim = service.claim_as_member(db.session, require_scope(), task_id, now(), waitlist=data["waitlist"])
         db.session.commit()
         return _with_position(claim)
 

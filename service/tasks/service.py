@@ -508,6 +508,16 @@ def _overlapping_claim(session, member_id: int, task: Task) -> Claim | None:
     )
 
 
+def claim_as_member(session, scope: Scope, task_id: int, now: datetime, *, waitlist: bool = True) -> Claim:
+    """The signed-in member claims a task they can see (a staff account without a member record
+    cannot: claiming is a member's action)."""
+    if scope.member_id is None:
+        raise Forbidden(N_("只有成员可以认领任务"), code="not_a_member")
+    # Held, not discarded: the session's identity map is weak, and claim_task looks it up again.
+    task = get_task(session, scope, task_id)  # noqa: F841
+    return claim_task(session, task_id=task_id, member_id=scope.member_id, now=now, waitlist=waitlist)
+
+
 def claim_task(
     session,
     *,

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
 from flask import Flask, flash, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -154,3 +158,76 @@ def install_template_helpers(app: Flask) -> None:
     @app.template_filter("clock")
     def _clock(minutes: int) -> str:
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+DONE = N_("已完成")
+
+
+def safe_next(default: str) -> str:
+    """Where a form asks to go back to, if it is a page of this site; else ``default``."""
+    target = request.form.get("next") or request.args.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+def page_action(
+    command: Callable[..., Any],
+    *,
+    back: str,
+    schema: ma.Schema | None = None,
+    done: str | Callable[[Any], str] | None = None,
+    notice: str | Callable[[Any], str] | None = DONE,
+    form_page: Callable[[dict[str, Any]], Any] | None = None,
+):
+    """The one way a page carries out a POST: the form's token checked, its boxes loaded by the
+    API's own schema, the command called, the change committed and the reader told.
+
+    ``command`` takes the loaded input when a ``schema`` is given, else nothing. A refusal (the
+    schema's or the command's) undoes everything and is shown in the reader's language: beside
+    the fields when ``form_page`` renders the form again with the messages by field (answered
+    with the refusal's status), else as a message on the page ``back`` leads to. On success the
+    reader goes to ``done`` (a URL, or one made from the result; ``back`` when not given)."""
+    from flask import redirect
+
+    from ..database import db
+    from .forms import FormInvalid, load_form
+
+    if not form_token_ok():
+        if form_page is not None:
+            return form_page({}), 400
+        return redirect(back), 303
+    try:
+        if schema is not None:
+            result = command(load_form(schema))
+        else:
+            result = command()
+    except FormInvalid as invalid:
+        db.session.rollback()
+        if form_page is not None:
+            flash(_("请检查标出的内容"), "error")
+            return form_page(invalid.fields), 422
+        flash(_first_message(invalid.fields), "error")
+        return redirect(back), 303
+    except DomainError as error:
+        if form_page is not None:
+            from ..api import record_refusal
+
+            record_refusal(error)
+            flash_error(error)
+            return form_page(error.rendered_fields()), error.status
+        return back_with_error(error, back)
+    db.session.commit()
+    if notice:
+        flash(notice(result) if callable(notice) else _(notice), "info")
+    target = done(result) if callable(done) else (done or back)
+    return redirect(target), 303
+
+
+def _first_message(fields: dict[str, Any]) -> str:
+    for value in fields.values():
+        while isinstance(value, dict) and value:
+            value = next(iter(value.values()))
+        if isinstance(value, list) and value:
+            return str(value[0])
+        if isinstance(value, str):
+            return value
+    return _("请检查填写的内容")

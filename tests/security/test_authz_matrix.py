@@ -273,7 +273,9 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/tasks/<int:task_id>/complete": Entry(AREA_MANAGE, body={}),
     "POST /api/v1/tasks/<int:task_id>/cancel": Entry(AREA_MANAGE, body={"reason": "下雨"}),
     "POST /api/v1/tasks/<int:task_id>/claims": Entry(
-        "anon:401 member:ok grid:422 unit:422 community:422 street:422 city:422", body={}
+        "anon:401 member:ok grid:403 unit:403 community:403 street:403 city:403",
+        body={},
+        note="only members claim: staff without a member record are refused (not_a_member)",
     ),
     "GET /api/v1/claims": Entry(ANY_LOGIN, query={"community_id": "@community"}),
     "POST /api/v1/claims/verify-batch": Entry(ANY_LOGIN, body={"ids": ["@claim"]}),

@@ -19,7 +19,7 @@ def test_member_claims_from_the_hall_and_reports_done(client, loop, session):
     r = client.post(
         f"/claims/{claim.id}/done", data={"csrf_token": csrf_from(mine), "hours": "abc"}, follow_redirects=True
     )
-    assert "请填写服务时长" in r.text
+    assert "须为数字" in r.text  # the schema's message, in the page's language
     r = client.post(
         f"/claims/{claim.id}/done",
         data={"csrf_token": csrf_from(mine), "hours": "2", "note": "清理完毕"},
