@@ -3,18 +3,18 @@ and the public disclosure (结果公示) per community and street."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from ..api import paginate, record_refusal
+from ..api import paginate
 from ..database import db
-from ..errors import DomainError, Invalid, NotFound
+from ..errors import NotFound
 from ..extensions import limiter
 from ..i18n import N_
 from ..periods import app_timezone
@@ -25,10 +25,19 @@ from ..places.models import Area
 from ..places.service import get_area
 from ..points.catalogue import list_catalogue
 from ..points.models import BENEFICIARY_GROUPS
-from ..web.forms import EmptyForm
+from ..web.helpers import page_action
 from . import service
 from .models import STATUSES, URGENCIES
 from .photos import photo_file
+from .schemas import (
+    NeedAcceptSchema,
+    NeedCreateSchema,
+    NeedFeedbackSchema,
+    NeedRejectSchema,
+    NeedReopenSchema,
+    NeedResolveSchema,
+    NeedTransferSchema,
+)
 from .settings import form_limit, now, photo_dir, setting, submitted_phone_key, track_limit
 
 pages = Blueprint("needs_pages", __name__, template_folder="templates")
@@ -63,9 +72,6 @@ GROUP_LABELS = {
     "volunteer": N_("志愿者"),
     "ordinary": N_("普通群众"),
 }
-ACTIONS = ("accept", "reject", "transfer", "resolve", "reopen")
-FORM_EXPIRED = N_("表单已过期，请刷新后重试")
-PLACE_MISMATCH = N_("所选楼栋不在所选小区或网格内")
 
 
 def _label(mapping: dict, key) -> str:
@@ -86,10 +92,6 @@ def _labels():
 
 def _page_number() -> int:
     return max(1, min(request.args.get("page", 1, type=int) or 1, 100000))
-
-
-def _csrf_ok() -> bool:
-    return EmptyForm().validate_on_submit()
 
 
 def _communities_by_street() -> list[tuple[str, list[Area]]]:
@@ -122,22 +124,22 @@ def _picker(community: Area, scope=None) -> dict:
     return {"groups": groups, "building_groups": building_groups}
 
 
-def _form_data(community: Area) -> dict:
-    """The form's fields as the service takes them; the place is the building, else the compound/grid."""
-    compound_id = request.form.get("compound_id", type=int)
-    building_id = request.form.get("building_id", type=int)
-    if compound_id and building_id:
-        compound, building = db.session.get(Area, compound_id), db.session.get(Area, building_id)
-        if compound is None or building is None or not building.path.startswith(compound.path):
-            raise Invalid(service.CHECK_FIELDS, fields={"place_id": [PLACE_MISMATCH]})
-    return {
-        "community_id": community.id,
-        "place_id": building_id or compound_id or None,
-        "category": request.form.get("category", ""),
-        "description": request.form.get("description", ""),
-        "resident_name": request.form.get("resident_name", ""),
-        "resident_phone": request.form.get("resident_phone", ""),
-    }
+def _need_form(community: Area) -> MultiDict:
+    """The form as the API's body, filed with the community the page is for."""
+    form = MultiDict(request.form)
+    form["community_id"] = str(community.id)
+    for optional in ("urgency", "beneficiary_group"):
+        if not form.get(optional):
+            form.pop(optional, None)
+    return form
+
+
+def _chosen_place(data: dict) -> dict:
+    """The place chosen in the two selects: the building, else the compound or grid."""
+    place_id = service.choose_place(
+        db.session, request.form.get("compound_id", type=int), request.form.get("building_id", type=int)
+    )
+    return data | {"place_id": place_id}
 
 
 def _uploaded_photo() -> bytes | None:
@@ -162,38 +164,41 @@ def new_need():
         return render_template(
             "needs/choose_community.html", streets=_communities_by_street(), missing=bool(community_id)
         ), status
-    status, errors = 200, {}
-    if request.method == "POST":
-        if not _csrf_ok():
-            flash(_(FORM_EXPIRED), "error")
-            status = 400
-        else:
-            try:
-                need = service.submit_public(
-                    db.session,
-                    _form_data(community),
-                    now=now(),
-                    photo=_uploaded_photo(),
-                    photo_dir=photo_dir(),
-                    max_photo_bytes=setting("NEED_PHOTO_MAX_BYTES"),
-                )
-            except DomainError as error:
-                db.session.rollback()
-                flash(error.text(), "error")
-                errors, status = error.rendered_fields(), error.status
-            else:
-                db.session.commit()
-                flash(_("提交成功！请记下查询码 %(code)s，凭码查询进度和评价。", code=need.tracking_code), "info")
-                return redirect(url_for("needs_pages.track", code=need.tracking_code), 303)
-    return render_template(
-        "needs/form.html",
-        community=community,
-        staff=False,
-        errors=errors,
-        values=request.form,
-        categories=list_catalogue(db.session),
-        **_picker(community),
-    ), status
+
+    def form_page(errors: dict):
+        return render_template(
+            "needs/form.html",
+            community=community,
+            staff=False,
+            errors=errors,
+            values=request.form,
+            categories=list_catalogue(db.session),
+            **_picker(community),
+        )
+
+    if request.method == "GET":
+        return form_page({})
+    return page_action(
+        lambda data: service.submit_public(
+            db.session,
+            _chosen_place(_public_fields(data)),
+            now=now(),
+            photo=_uploaded_photo(),
+            photo_dir=photo_dir(),
+            max_photo_bytes=setting("NEED_PHOTO_MAX_BYTES"),
+        ),
+        schema=NeedCreateSchema(),
+        form=_need_form(community),
+        back=url_for("needs_pages.new_need", community_id=community.id),
+        form_page=form_page,
+        notice=lambda need: _("提交成功！请记下查询码 %(code)s，凭码查询进度和评价。", code=need.tracking_code),
+        done=lambda need: url_for("needs_pages.track", code=need.tracking_code),
+    )
+
+
+def _public_fields(data: dict) -> dict:
+    """The resident's door takes what a resident says; how urgent and for whom are staff's calls."""
+    return {key: value for key, value in data.items() if key not in ("urgency", "beneficiary_group", "channel")}
 
 
 @pages.get("/needs/track")
@@ -204,13 +209,14 @@ def track_lookup():
     return render_template("needs/track.html", view=None, code=""), 200
 
 
-def _track_page(code: str, status: int = 200):
+def _track_page(code: str, status: int = 200, errors: dict | None = None):
     try:
         need = service.get_by_code(db.session, code)
     except NotFound as error:
         flash(error.text(), "error")
-        return render_template("needs/track.html", view=None, code=code[:20]), 404
-    return render_template("needs/track.html", view=service.tracking_view(need), code=need.tracking_code), status
+        return render_template("needs/track.html", view=None, code=code[:20], errors={}), 404
+    view = service.tracking_view(need)
+    return render_template("needs/track.html", view=view, code=need.tracking_code, errors=errors or {}), status
 
 
 @pages.get("/needs/track/<code>")
@@ -222,27 +228,19 @@ def track(code: str):
 @pages.post("/needs/track/<code>/feedback")
 @limiter.limit(track_limit)
 def feedback(code: str):
-    if not _csrf_ok():
-        flash(_(FORM_EXPIRED), "error")
-        return _track_page(code, 400)
-    try:
+    def rate(data: dict):
         need = service.get_by_code(db.session, code)
-        service.give_feedback(
-            db.session,
-            need,
-            stars=request.form.get("stars", type=int) or 0,
-            comment=request.form.get("comment", "")[:500],
-            now=now(),
-            scope=current_scope(),
-            phone_last4=request.form.get("phone_last4", "")[:4],
-        )
-    except DomainError as error:
-        record_refusal(error)
-        flash(error.text(), "error")
-        return _track_page(code, error.status)
-    db.session.commit()
-    flash(_("感谢您的评价") if need.status == "closed" else _("感谢您的评价，诉求已退回重新办理"), "info")
-    return redirect(url_for("needs_pages.track", code=need.tracking_code), 303)
+        service.give_feedback(db.session, need, now=now(), scope=current_scope(), **data)
+        return need
+
+    return page_action(
+        rate,
+        schema=NeedFeedbackSchema(),
+        back=url_for("needs_pages.track", code=code),
+        form_page=lambda errors: _track_page(code, errors=errors)[0],
+        notice=lambda need: _("感谢您的评价") if need.status == "closed" else _("感谢您的评价，诉求已退回重新办理"),
+        done=lambda need: url_for("needs_pages.track", code=need.tracking_code),
+    )
 
 
 # --- public disclosure (结果公示) -----------------------------------------------------------
@@ -327,7 +325,7 @@ def _task_link(need) -> str | None:
         return None
 
 
-def _detail_page(need, status: int = 200):
+def _detail_page(need, status: int = 200, errors: dict | None = None, action: str | None = None):
     scope = current_scope()
     manage = scope.covers(need.place_path, MANAGE)
     return render_template(
@@ -341,6 +339,8 @@ def _detail_page(need, status: int = 200):
         task_link=_task_link(need) if need.status == "accepted" else None,
         beneficiary_groups=BENEFICIARY_GROUPS,
         urgencies=URGENCIES,
+        errors=errors or {},
+        failed_action=action,
     ), status
 
 
@@ -351,59 +351,44 @@ def detail(need_id: int):
     return _detail_page(service.get_need(db.session, scope, need_id))
 
 
-def _local_due(raw: str):
-    """A due date typed as a local day: due by the end of that day."""
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(N_("办结期限日期不正确"), fields={"due_at": [N_("不是日期")]}) from None
-    return datetime.combine(day + timedelta(days=1), time(), app_timezone()) - timedelta(minutes=1)
+ACTION_SCHEMAS = {
+    "accept": NeedAcceptSchema,
+    "reject": NeedRejectSchema,
+    "transfer": NeedTransferSchema,
+    "resolve": NeedResolveSchema,
+    "reopen": NeedReopenSchema,
+}
 
 
-def _action_args(action: str) -> dict:
-    form = request.form
-    if action == "accept":
-        args = {"owner_account_id": form.get("owner_account_id", type=int), "note": form.get("note", "")[:500]}
-        if form.get("urgency") in URGENCIES:
-            args["urgency"] = form["urgency"]
-        if form.get("beneficiary_group") in BENEFICIARY_GROUPS:
-            args["beneficiary_group"] = form["beneficiary_group"]
-        return args
-    if action == "reject":
-        return {"reason": form.get("reason", "")[:500]}
-    if action == "transfer":
-        return {
-            "department_id": form.get("department_id", type=int) or 0,
-            "due_at": _local_due(form.get("due_on", "")),
-            "note": form.get("note", "")[:500],
-            "tz": app_timezone(),
-        }
-    if action == "resolve":
-        return {"result": form.get("result", "")[:1000]}
-    return {"reason": form.get("reason", "")[:500]}
+def _action_form() -> MultiDict:
+    """The transfer form's due day as the API's due moment: by the end of that local day."""
+    form = MultiDict(request.form)
+    day = form.get("due_on", "").strip()
+    if day:
+        form["due_at"] = f"{day}T23:59"
+    for optional in ("urgency", "beneficiary_group"):
+        if not form.get(optional):
+            form.pop(optional, None)
+    return form
 
 
 @pages.post("/staff/needs/<int:need_id>/<action>")
 @login_required
 def act(need_id: int, action: str):
     scope = _staff_scope()
-    if action not in ACTIONS:
+    if action not in ACTION_SCHEMAS:
         abort(404)
     need = service.get_need(db.session, scope, need_id)
-    if not _csrf_ok():
-        flash(_(FORM_EXPIRED), "error")
-        return _detail_page(need, 400)
-    try:
-        getattr(service, action)(db.session, scope, need, now=now(), **_action_args(action))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.text(), "error")
-        return _detail_page(service.get_need(db.session, scope, need_id), error.status)
-    db.session.commit()
-    flash(_("已保存：%(status)s", status=_label(STATUS_LABELS, need.status)), "info")
-    return redirect(url_for("needs_pages.detail", need_id=need.id), 303)
+    extra = {"tz": app_timezone()} if action == "transfer" else {}
+    return page_action(
+        lambda data: getattr(service, action)(db.session, scope, need, now=now(), **data, **extra),
+        schema=ACTION_SCHEMAS[action](),
+        form=_action_form(),
+        back=url_for("needs_pages.detail", need_id=need_id),
+        form_page=lambda errors: _detail_page(service.get_need(db.session, scope, need_id), 200, errors, action)[0],
+        notice=lambda _result: _("已保存：%(status)s", status=_label(STATUS_LABELS, need.status)),
+        done=url_for("needs_pages.detail", need_id=need_id),
+    )
 
 
 @pages.get("/staff/needs/<int:need_id>/photo")
@@ -428,47 +413,46 @@ def record():
         abort(403, description=_("仅社区工作人员可见"))
     chosen = request.values.get("community_id", type=int)
     community = next((c for c in communities if c.id == chosen), communities[0])
-    status, errors = 200, {}
-    if request.method == "POST":
-        if not _csrf_ok():
-            flash(_(FORM_EXPIRED), "error")
-            status = 400
-        else:
-            try:
-                data = _form_data(community) | {
-                    "urgency": request.form.get("urgency") or "normal",
-                    "beneficiary_group": request.form.get("beneficiary_group") or None,
-                    "channel": request.form.get("channel") or "door_to_door",
-                }
-                need = service.record_need(
-                    db.session,
-                    scope,
-                    data,
-                    now=now(),
-                    photo=_uploaded_photo(),
-                    photo_dir=photo_dir(),
-                    max_photo_bytes=setting("NEED_PHOTO_MAX_BYTES"),
-                )
-            except DomainError as error:
-                db.session.rollback()
-                flash(error.text(), "error")
-                errors, status = error.rendered_fields(), error.status
-            else:
-                db.session.commit()
-                if need.resident_phone:
-                    flash(_("已登记，查询码已短信发送给居民"), "info")
-                else:  # no phone to send it to: the code is shown once, for a slip handed over
-                    flash(_("已登记，查询码 %(code)s（请告知居民）", code=need.tracking_code), "info")
-                return redirect(url_for("needs_pages.detail", need_id=need.id), 303)
-    return render_template(
-        "needs/form.html",
-        community=community,
-        communities=communities,
-        staff=True,
-        errors=errors,
-        values=request.form,
-        categories=list_catalogue(db.session),
-        beneficiary_groups=BENEFICIARY_GROUPS,
-        urgencies=URGENCIES,
-        **_picker(community, scope),
-    ), status
+
+    def form_page(errors: dict):
+        return render_template(
+            "needs/form.html",
+            community=community,
+            communities=communities,
+            staff=True,
+            errors=errors,
+            values=request.form,
+            categories=list_catalogue(db.session),
+            beneficiary_groups=BENEFICIARY_GROUPS,
+            urgencies=URGENCIES,
+            **_picker(community, scope),
+        )
+
+    if request.method == "GET":
+        return form_page({})
+    form = _need_form(community)
+    form.setdefault("channel", "door_to_door")
+    return page_action(
+        lambda data: service.record_need(
+            db.session,
+            scope,
+            _chosen_place(data),
+            now=now(),
+            photo=_uploaded_photo(),
+            photo_dir=photo_dir(),
+            max_photo_bytes=setting("NEED_PHOTO_MAX_BYTES"),
+        ),
+        schema=NeedCreateSchema(),
+        form=form,
+        back=url_for("needs_pages.record", community_id=community.id),
+        form_page=form_page,
+        notice=_recorded_notice,
+        done=lambda need: url_for("needs_pages.detail", need_id=need.id),
+    )
+
+
+def _recorded_notice(need) -> str:
+    if need.resident_phone:
+        return _("已登记，查询码已短信发送给居民")
+    # no phone to send it to: the code is shown once, for a slip handed over
+    return _("已登记，查询码 %(code)s（请告知居民）", code=need.tracking_code)

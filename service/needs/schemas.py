@@ -2,6 +2,8 @@
 
 import marshmallow as ma
 
+from ..i18n import N_
+
 from ..api import DumpSchema, LoadSchema, PageArgs, text
 from ..database import utcnow
 from ..points.models import BENEFICIARY_GROUPS
@@ -16,10 +18,13 @@ class NeedCreateSchema(LoadSchema):
         metadata={"description": "a compound, grid or building of the community (required from residents)"},
     )
     category = ma.fields.String(
-        required=True, validate=ma.validate.Length(min=1, max=40), metadata={"description": "a service category code"}
+        required=True,
+        validate=ma.validate.Length(min=1, max=40, error=N_("请选择服务类别")),
+        error_messages={"required": N_("请选择服务类别")},
+        metadata={"description": "a service category code"},
     )
-    description = text(2000)
-    resident_name = text(50)
+    description = text(2000, error_messages={"required": N_("请描述诉求（2000 字以内）")})
+    resident_name = text(50, error_messages={"required": N_("请填写姓名（50 字以内）")})
     resident_phone = ma.fields.String(
         validate=ma.validate.Length(max=20),
         allow_none=True,
@@ -136,7 +141,12 @@ class NeedReopenSchema(LoadSchema):
 
 
 class NeedFeedbackSchema(LoadSchema):
-    stars = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=5))
+    stars = ma.fields.Integer(
+        required=True,
+        strict=True,
+        validate=ma.validate.Range(min=1, max=5, error=N_("请选择 1–5 星")),
+        error_messages={"required": N_("请选择 1–5 星")},
+    )
     comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
     phone_last4 = ma.fields.String(
         load_default=None,

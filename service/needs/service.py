@@ -966,6 +966,19 @@ def public_areas(session) -> list[Area]:
     return list(session.scalars(select(Area).where(Area.kind.in_(("street", "community"))).order_by(Area.path)))
 
 
+PLACE_MISMATCH = N_("所选楼栋不在所选小区或网格内")
+
+
+def choose_place(session, compound_id: int | None, building_id: int | None) -> int | None:
+    """The place a form's two selects name: the building, else the compound or grid; a building
+    outside the chosen compound is refused rather than guessed."""
+    if compound_id and building_id:
+        compound, building = session.get(Area, compound_id), session.get(Area, building_id)
+        if compound is None or building is None or not building.path.startswith(compound.path):
+            raise Invalid(CHECK_FIELDS, fields={"place_id": [PLACE_MISMATCH]})
+    return building_id or compound_id or None
+
+
 def places_of(session, community: Area) -> tuple[list[Area], list[Area]]:
     """A community's compounds/grids and its buildings, for the place picker."""
     below = session.scalars(

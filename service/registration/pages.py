@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -12,16 +12,15 @@ from sqlalchemy.orm import aliased
 
 from ..api import paginate
 from ..database import db
-from ..errors import DomainError, Invalid, REQUIRED
 from ..i18n import N_
 from ..people.auth import current_scope
 from ..people.models import Member
 from ..places.models import Area, Unit
-from ..web.helpers import flash_error
+from ..web.helpers import page_action
 from . import service
 from ..exports import download
 from .export import SIDE_LABELS, STATUS_LABELS, compliance_xlsx, status_text
-from .forms import DecideForm, FileForm, WithdrawForm
+from .schemas import BatchSchema, RegistrationCreateSchema, WithdrawSchema
 from .models import SIDES
 
 pages = Blueprint("registration_pages", __name__, template_folder="templates")
@@ -101,19 +100,13 @@ def my_registrations():
         return refusal
     if request.method == "GET":
         return _render_member_page(scope)
-    form = FileForm()
-    if not form.validate_on_submit():
-        flash(_("请选择报到方向和社区"), "error")
-        return _render_member_page(scope, 422)
-    try:
-        service.file_registration(db.session, scope, community_id=form.community_id.data, side=form.side.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash_error(error)
-        return _render_member_page(scope, error.status)
-    db.session.commit()
-    flash(_("已提交报到，请等待社区审核"), "info")
-    return redirect(url_for("registration_pages.my_registrations"), 303)
+    return page_action(
+        lambda data: service.file_registration(db.session, scope, **data),
+        schema=RegistrationCreateSchema(),
+        back=url_for("registration_pages.my_registrations"),
+        form_page=lambda _errors: _render_member_page(scope)[0],
+        notice=_("已提交报到，请等待社区审核"),
+    )
 
 
 @pages.post("/registration/<int:registration_id>/withdraw")
@@ -122,20 +115,18 @@ def withdraw(registration_id):
     scope, refusal = _member_scope()
     if refusal:
         return refusal
-    form = WithdrawForm()
-    if not form.validate_on_submit():
-        flash(_("撤回原因过长"), "error")
-        return _render_member_page(scope, 422)
-    try:
+
+    def withdraw_own(data: dict):
         registration = service.get_registration(db.session, scope, registration_id)
-        service.withdraw(db.session, scope, registration, form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash_error(error)
-        return _render_member_page(scope, error.status)
-    db.session.commit()
-    flash(_("已撤回报到"), "info")
-    return redirect(url_for("registration_pages.my_registrations"), 303)
+        return service.withdraw(db.session, scope, registration, data.get("reason"))
+
+    return page_action(
+        withdraw_own,
+        schema=WithdrawSchema(),
+        back=url_for("registration_pages.my_registrations"),
+        form_page=lambda _errors: _render_member_page(scope)[0],
+        notice=_("已撤回报到"),
+    )
 
 
 # --- community admin ---------------------------------------------------------------
@@ -177,47 +168,35 @@ def community_registrations():
     return _render_community_page(scope, communities, request.args.get("community_id", type=int))
 
 
-def _ids_from_form() -> list[int]:
-    ids = []
-    for raw in request.form.getlist("ids"):
-        if not raw.strip().isdigit():
-            raise Invalid(N_("所选报到不正确"), fields={"ids": [N_("不是数字")]})
-        ids.append(int(raw))
-    if not ids:
-        raise Invalid(N_("请先勾选要审核的报到"), fields={"ids": [REQUIRED]})
-    return ids
-
-
 @pages.post("/staff/registrations/decide")
 @login_required
 def decide():
     scope, communities, refusal = _community_scope()
     if refusal:
         return refusal
-    form = DecideForm()
-    community_id = form.community_id.data
-    if not form.validate_on_submit():
-        flash(_("审核操作不正确，请重试"), "error")
-        return _render_community_page(scope, communities, community_id, 422)
-    try:
-        results = service.decide_many(db.session, scope, _ids_from_form(), form.action.data, form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash_error(error)
-        return _render_community_page(scope, communities, community_id, error.status)
-    db.session.commit()
-    done = [r for r in results if r["ok"]]
-    failed = [r for r in results if not r["ok"]]
-    if done:
-        if form.action.data == "approve":
-            flash(_("已通过 %(n)s 条报到", n=len(done)), "info")
-        else:
-            flash(_("已驳回 %(n)s 条报到", n=len(done)), "info")
-    if failed:
-        for result in failed:
-            flash(f"#{result['id']}: {_(result['error']['message'])}", "error")
-        return _render_community_page(scope, communities, community_id, failed[0]["status"])
-    return redirect(url_for("registration_pages.community_registrations", community_id=community_id), 303)
+    community_id = request.form.get("community_id", type=int)
+
+    def decided(results: list[dict]):
+        done = [r for r in results if r["ok"]]
+        failed = [r for r in results if not r["ok"]]
+        if done:
+            approved = request.form.get("action") == "approve"
+            message = _("已通过 %(n)s 条报到", n=len(done)) if approved else _("已驳回 %(n)s 条报到", n=len(done))
+            flash(message, "info")
+        if failed:
+            for result in failed:
+                flash(f"#{result['id']}: {result['error']['message']}", "error")
+            return _render_community_page(scope, communities, community_id, failed[0]["status"])
+        return url_for("registration_pages.community_registrations", community_id=community_id)
+
+    return page_action(
+        lambda data: service.decide_many(db.session, scope, data["ids"], data["action"], data.get("reason")),
+        schema=BatchSchema(),
+        back=url_for("registration_pages.community_registrations", community_id=community_id),
+        form_page=lambda _errors: _render_community_page(scope, communities, community_id)[0],
+        notice=None,
+        done=decided,
+    )
 
 
 # --- unit admin --------------------------------------------------------------------

@@ -1,5 +1,7 @@
 import marshmallow as ma
 
+from ..i18n import N_
+
 from ..api import DumpSchema, LoadSchema, PageArgs, text
 from .models import SIDES, STATUSES
 from .service import ACTIONS, BATCH_LIMIT
@@ -59,9 +61,15 @@ class WithdrawSchema(LoadSchema):
     reason = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
 
 
+NOTHING_TICKED = N_("请先勾选要审核的报到")
+
+
 class BatchSchema(LoadSchema):
     ids = ma.fields.List(
-        ma.fields.Integer(strict=True), required=True, validate=ma.validate.Length(min=1, max=BATCH_LIMIT)
+        ma.fields.Integer(strict=True),
+        required=True,
+        validate=[ma.validate.Length(min=1, error=NOTHING_TICKED), ma.validate.Length(max=BATCH_LIMIT)],
+        error_messages={"required": NOTHING_TICKED},
     )
     action = ma.fields.String(required=True, validate=ma.validate.OneOf(ACTIONS))
     reason = ma.fields.String(

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, UTC
+from datetime import date, datetime, UTC
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from werkzeug.datastructures import MultiDict
 from sqlalchemy import select
 
 from ..database import db
-from ..errors import DomainError
 from ..periods import app_timezone
+from ..needs.service import get_need
 from ..people.auth import current_scope
 from ..people.models import SkillTag
 from ..people.scope import MANAGE
 from ..places.models import Area
 from ..points.catalogue import list_catalogue
-from ..web.helpers import flash_error, form_token_ok, page_action, safe_next
+from ..web.helpers import page_action, safe_next
 from . import service
 from .models import Claim
-from .schemas import ClaimRequestSchema, DoneSchema, ReasonSchema
+from .schemas import BatchVerifySchema, ClaimRequestSchema, DoneSchema, ReasonSchema, TaskCreateSchema
 
 pages = Blueprint("tasks_pages", __name__, template_folder="templates")
 
@@ -177,65 +178,45 @@ def new_task():
     if not communities:
         return render_template("error.html", status=403, message=_("只有社区及以上管理员可以发布任务")), 403
     need_id = request.values.get("need_id", type=int)
-    need = None
-    if need_id:
-        from ..needs.models import Need
+    need = get_need(db.session, scope, need_id) if need_id else None
 
-        need = db.session.get(Need, need_id)
-        if need is None or not scope.covers(need.community.path):
-            return render_template("error.html", status=404, message=_("诉求不存在")), 404
-    status = 200
-    form = request.form
-    if request.method == "POST":
-        if not form_token_ok():
-            status = 400
-        else:
-            tz = app_timezone()
-            try:
-                day = date.fromisoformat(form.get("date", ""))
-                start = datetime.combine(day, time.fromisoformat(form.get("start", "")), tz)
-                end = datetime.combine(day, time.fromisoformat(form.get("end", "")), tz)
-                slots = int(form.get("slots", ""))
-            except ValueError:
-                flash(_("日期、时间或名额格式不正确"), "error")
-                status = 422
-            else:
-                data = {
-                    "title": form.get("title", "").strip()[:100],
-                    "description": form.get("description", "")[:2000],
-                    "community_id": int(form.get("community_id") or 0),
-                    "category": form.get("category", ""),
-                    "starts_at": start,
-                    "ends_at": end,
-                    "slots": slots,
-                    "required_skills": form.getlist("required_skills"),
-                    "claim_policy": form.get("claim_policy", "registered"),
-                    "need_ids": [need.id] if need else [],
-                    "urgent": form.get("urgent") == "1",
-                }
-                try:
-                    if not data["title"]:
-                        raise service.Invalid(_("请填写任务标题"))
-                    if not 1 <= slots <= 500:
-                        raise service.Invalid(_("名额须在 1 到 500 之间"))
-                    task = service.create_task(db.session, scope, data, _now())
-                except DomainError as error:
-                    db.session.rollback()
-                    flash_error(error)
-                    status = error.status
-                else:
-                    db.session.commit()
-                    flash(_("任务已发布"), "info")
-                    return redirect(url_for("tasks_pages.task_detail", task_id=task.id)), 303
-    skills = db.session.scalars(select(SkillTag).order_by(SkillTag.code)).all()
-    return render_template(
-        "tasks/new.html",
-        communities=communities,
-        categories=list_catalogue(db.session),
-        skills=skills,
-        need=need,
-        form=form,
-    ), status
+    def form_page(errors: dict):
+        skills = db.session.scalars(select(SkillTag).order_by(SkillTag.code)).all()
+        return render_template(
+            "tasks/new.html",
+            communities=communities,
+            categories=list_catalogue(db.session),
+            skills=skills,
+            need=need,
+            form=request.form,
+            errors=errors,
+        )
+
+    if request.method == "GET":
+        return form_page({})
+    return page_action(
+        lambda data: service.create_task(db.session, scope, data, _now()),
+        schema=TaskCreateSchema(),
+        form=_task_form(need),
+        back=url_for("tasks_pages.new_task"),
+        form_page=form_page,
+        notice=_("任务已发布"),
+        done=lambda task: url_for("tasks_pages.task_detail", task_id=task.id),
+    )
+
+
+def _task_form(need) -> MultiDict:
+    """The form's day and two clock times as the API's start and end moments, and the need it
+    comes from as the task's need."""
+    form = MultiDict(request.form)
+    day = form.get("date", "").strip()
+    for box, field in (("start", "starts_at"), ("end", "ends_at")):
+        clock = form.get(box, "").strip()
+        if day or clock:
+            form[field] = f"{day}T{clock}"
+    if need is not None:
+        form.setlist("need_ids", [str(need.id)])
+    return form
 
 
 @pages.get("/staff/verify")
@@ -252,18 +233,17 @@ def verification_queue():
 @login_required
 def verify_batch():
     scope = current_scope()
-    if not form_token_ok():
-        return redirect(url_for("tasks_pages.verification_queue")), 303
-    ids = request.form.getlist("claim_id", type=int)[:200]
-    results = service.verify_many(db.session, scope, ids, _now(), app_timezone())
-    db.session.commit()
-    done = sum(1 for r in results if r["ok"])
-    failed = len(results) - done
-    for result in results:
-        if not result["ok"]:
-            flash(f"#{result['id']}: {result['error']}", "error")
-    flash(
-        _("已核实 %(n)s 条", n=done) + (_("，%(n)s 条未能核实", n=failed) if failed else ""),
-        "info" if not failed else "error",
+    return page_action(
+        lambda data: service.verify_many(db.session, scope, data["ids"], _now(), app_timezone()),
+        schema=BatchVerifySchema(),
+        back=url_for("tasks_pages.verification_queue"),
+        notice=_verified_notice,
     )
-    return redirect(url_for("tasks_pages.verification_queue")), 303
+
+
+def _verified_notice(results: list[dict]) -> str:
+    failed = [r for r in results if not r["ok"]]
+    for result in failed:
+        flash(f"#{result['id']}: {result['error']}", "error")
+    done = len(results) - len(failed)
+    return _("已核实 %(n)s 条", n=done) + (_("，%(n)s 条未能核实", n=len(failed)) if failed else "")

@@ -23,7 +23,8 @@ class EmptyForm(FlaskForm):
 def form_input(schema: ma.Schema, form: MultiDict | None = None) -> dict[str, Any]:
     """The posted form as the body the API's schema loads: a list field takes every value posted
     under its name, an empty box means "not given" (so an optional field keeps its default), a
-    checkbox that is not ticked is ``False``, a date-and-time box is in the service's time zone;
+    required checkbox that is not ticked is ``False`` (an optional one keeps its default unless a
+    hidden "0" says otherwise), a date-and-time box is in the service's time zone;
     boxes the schema does not know are left out (the CSRF token, the submit button, where to go
     back to)."""
     form = request.form if form is None else form
@@ -33,22 +34,35 @@ def form_input(schema: ma.Schema, form: MultiDict | None = None) -> dict[str, An
             continue
         key = field.data_key or name
         if isinstance(field, ma.fields.List):
-            values = [value for value in form.getlist(key) if value != ""]
+            values = [_typed(field.inner, value) for value in form.getlist(key) if value != ""]
             if values or key in form:
                 data[key] = values
         elif isinstance(field, ma.fields.Boolean):
             if key in form:
                 # a hidden "0" before the checkbox makes an unticked box say so on an edit form
                 data[key] = form.getlist(key)[-1] not in ("", "0", "false", "off")
-            elif not field.required and field.load_default is ma.missing:
-                continue
-            else:
+            elif field.required:
                 data[key] = False
+            # else: no box on the page (or an unticked one without its hidden "0"): the default holds
         else:
             value = form.get(key)
             if value is not None and value.strip() != "":
-                data[key] = _in_app_timezone(value) if isinstance(field, ma.fields.AwareDateTime) else value
+                data[key] = _typed(field, value)
     return data
+
+
+def _typed(field: ma.fields.Field, value: str) -> Any:
+    """A box's text as the JSON body would carry it: a whole number as a number (the API's
+    integer fields are strict), a date and time in the service's zone; anything else, or text
+    that is not what the field wants, is left for the schema to judge and name."""
+    if isinstance(field, ma.fields.Integer):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return value
+    if isinstance(field, ma.fields.AwareDateTime):
+        return _in_app_timezone(value)
+    return value
 
 
 def _in_app_timezone(value: str) -> str:

@@ -174,9 +174,10 @@ def page_action(
     *,
     back: str,
     schema: ma.Schema | None = None,
-    done: str | Callable[[Any], str] | None = None,
+    done: str | Callable[[Any], Any] | None = None,
     notice: str | Callable[[Any], str] | None = DONE,
     form_page: Callable[[dict[str, Any]], Any] | None = None,
+    form: Any = None,
 ):
     """The one way a page carries out a POST: the form's token checked, its boxes loaded by the
     API's own schema, the command called, the change committed and the reader told.
@@ -185,7 +186,9 @@ def page_action(
     schema's or the command's) undoes everything and is shown in the reader's language: beside
     the fields when ``form_page`` renders the form again with the messages by field (answered
     with the refusal's status), else as a message on the page ``back`` leads to. On success the
-    reader goes to ``done`` (a URL, or one made from the result; ``back`` when not given)."""
+    reader goes to ``done`` (a URL, or one made from the result; ``back`` when not given; a
+    ``done`` that answers with a page instead of a URL has that page shown).
+    ``form`` replaces the posted form where a page's boxes are shaped unlike the API's body."""
     from flask import redirect
 
     from ..database import db
@@ -197,13 +200,14 @@ def page_action(
         return redirect(back), 303
     try:
         if schema is not None:
-            result = command(load_form(schema))
+            result = command(load_form(schema, form))
         else:
             result = command()
     except FormInvalid as invalid:
         db.session.rollback()
         if form_page is not None:
-            flash(_("请检查标出的内容"), "error")
+            # the first problem said at the top too: a box may be out of sight, or not on the page
+            flash(_first_message(invalid.fields), "error")
             return form_page(invalid.fields), 422
         flash(_first_message(invalid.fields), "error")
         return redirect(back), 303
@@ -219,6 +223,8 @@ def page_action(
     if notice:
         flash(notice(result) if callable(notice) else _(notice), "info")
     target = done(result) if callable(done) else (done or back)
+    if not isinstance(target, str):  # a page of its own, e.g. a batch where some items were refused
+        return target
     return redirect(target), 303
 
 

@@ -77,7 +77,9 @@ def test_form_without_csrf_is_refused(client, needs_world, session):
 
 def test_form_errors_are_shown_on_the_page(client, needs_world, session):
     token = open_form(client, needs_world)
-    r = client.post("/needs/new", data=form(needs_world, csrf_token=token, resident_phone="1234", category=""))
+    r = client.post("/needs/new", data=form(needs_world, csrf_token=token, category=""))
+    assert r.status_code == 422 and "请选择服务类别" in r.text
+    r = client.post("/needs/new", data=form(needs_world, csrf_token=token, resident_phone="1234", category="unknown"))
     assert r.status_code == 422
     assert "手机号格式不正确" in r.text and "请选择服务类别" in r.text
     assert "楼下水管漏水" in r.text  # what was typed is kept

@@ -97,7 +97,7 @@ def test_the_verification_page_refuses_the_own_claim(client, session, loop, secr
     own = _done_claim(session, loop, secretary)
     login(client, loop.accounts[SECRETARY].phone)
     queue = client.get("/staff/verify").text
-    r = client.post("/staff/verify", data={"csrf_token": csrf_from(queue), "claim_id": [own.id]}, follow_redirects=True)
+    r = client.post("/staff/verify", data={"csrf_token": csrf_from(queue), "ids": [own.id]}, follow_redirects=True)
     assert "不能处理与本人有关的记录" in r.text
     session.expire_all()
     assert session.get(Claim, own.id).status == "done"

@@ -75,7 +75,7 @@ def test_staff_create_a_task_and_verify_from_the_queue(client, api, loop, sessio
     queue = client.get("/staff/verify").text
     assert "张三" in queue
     r = client.post(
-        "/staff/verify", data={"csrf_token": csrf_from(queue), "claim_id": [str(c["id"])]}, follow_redirects=True
+        "/staff/verify", data={"csrf_token": csrf_from(queue), "ids": [str(c["id"])]}, follow_redirects=True
     )
     assert "已核实 1 条" in r.text
     assert session.get(Claim, c["id"]).status == "verified"
