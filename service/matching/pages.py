@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, UTC
+from datetime import date, datetime, timedelta, UTC
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from ..database import db
 from ..errors import DomainError
@@ -15,8 +16,10 @@ from ..periods import app_timezone
 from ..people.auth import current_scope
 from ..people.scope import MANAGE
 from ..places.models import Area
-from ..web.helpers import back_with_error, flash_error, form_token_ok
+from ..web.forms import FormInvalid, load_form
+from ..web.helpers import first_message, flash_error, form_token_ok, page_action
 from . import invitations, service
+from .schemas import DeclineSchema, DispatchRequestSchema, DispatchSendSchema, InviteSchema
 
 pages = Blueprint("matching_pages", __name__, template_folder="templates")
 
@@ -64,20 +67,14 @@ def suggestions(task_id: int):
 @pages.post("/staff/tasks/<int:task_id>/invite")
 @login_required
 def invite(task_id: int):
-    target = url_for("matching_pages.suggestions", task_id=task_id)
-    if not form_token_ok():
-        return redirect(target), 303
-    try:
-        member_id = int(request.form.get("member_id", ""))
-    except ValueError:
-        abort(400)
-    try:
-        invitations.invite(db.session, current_scope(), task_id, member_id, _now(), tz=app_timezone())
-    except DomainError as error:
-        return back_with_error(error, target)
-    db.session.commit()
-    flash(_("已发送邀请"), "info")
-    return redirect(target), 303
+    return page_action(
+        lambda data: invitations.invite(
+            db.session, current_scope(), task_id, data["member_id"], _now(), tz=app_timezone(), hours=data["hours"]
+        ),
+        schema=InviteSchema(),
+        back=url_for("matching_pages.suggestions", task_id=task_id),
+        notice=_("已发送邀请"),
+    )
 
 
 # --- staff: dispatch preview and send -------------------------------------------------------
@@ -96,14 +93,15 @@ def _dispatch_areas(scope) -> list[Area]:
     )
 
 
-def _window(form) -> tuple[datetime, datetime]:
-    tz = app_timezone()
+def _window_form() -> MultiDict:
+    """The two days of the form as the API's window: from the first day's start to the end of the last."""
+    form = MultiDict(request.form)
     try:
-        first = date.fromisoformat(form.get("from", ""))
-        last = date.fromisoformat(form.get("to", ""))
+        form["from"] = date.fromisoformat(form.get("from", "")).isoformat() + "T00:00"
+        form["to"] = (date.fromisoformat(form.get("to", "")) + timedelta(days=1)).isoformat() + "T00:00"
     except ValueError:
-        first, last = datetime.now(tz).date(), datetime.now(tz).date() + timedelta(days=6)
-    return datetime.combine(first, time(), tz), datetime.combine(last + timedelta(days=1), time(), tz)
+        pass  # left as typed, for the schema to name
+    return form
 
 
 @pages.route("/staff/dispatch", methods=["GET", "POST"])
@@ -124,17 +122,25 @@ def dispatch_page():
     if request.method == "POST":
         if not form_token_ok():
             return redirect(url_for("matching_pages.dispatch_page")), 303
-        start, end = _window(request.form)
+        send = request.form.get("action") == "send"
         try:
-            if request.form.get("action") == "send":
-                plan = service.send_dispatch(db.session, scope, form["area_id"], start, end, _now(), tz=tz)
-                db.session.commit()
-                flash(_("已发出 %(n)s 份邀请", n=len(plan.invitations)), "info")
+            data = load_form(DispatchSendSchema() if send else DispatchRequestSchema(), _window_form())
+            window = (data["area_id"], data["from_"], data["to"], _now())
+            if send:
+                plan = service.send_dispatch(
+                    db.session, scope, *window, tz=tz, method=data["method"], hours=data.get("hours")
+                )
             else:
-                plan = service.preview_dispatch(db.session, scope, form["area_id"], start, end, _now(), tz=tz)
+                plan = service.preview_dispatch(db.session, scope, *window, tz=tz, method=data["method"])
+        except FormInvalid as invalid:
+            flash(first_message(invalid.fields), "error")
         except DomainError as error:
             db.session.rollback()
             flash_error(error)
+        else:
+            if send:
+                db.session.commit()
+                flash(_("已发出 %(n)s 份邀请", n=len(plan.invitations)), "info")
     return render_template("matching/dispatch.html", areas=areas, form=form, plan=plan, lang=_lang())
 
 
@@ -151,27 +157,25 @@ def my_invitations():
     return render_template("matching/invitations.html", items=items, now=_now())
 
 
-@pages.post("/invitations/<int:invitation_id>/<action>")
+@pages.post("/invitations/<int:invitation_id>/accept")
 @login_required
-def answer(invitation_id: int, action: str):
-    target = url_for("matching_pages.my_invitations")
-    if action not in ("accept", "decline"):
-        abort(404)
-    if not form_token_ok():
-        return redirect(target), 303
-    scope = current_scope()
-    try:
-        if action == "accept":
-            invitation, _claim = invitations.accept(db.session, scope, invitation_id, _now())
-        else:
-            invitation, _next = invitations.decline(
-                db.session, scope, invitation_id, _now(), request.form.get("reason", ""), tz=app_timezone()
-            )
-    except DomainError as error:
-        return back_with_error(error, target)
-    db.session.commit()
-    if action == "accept":
-        flash(_("已接受邀请，认领成功"), "info")
-        return redirect(url_for("tasks_pages.task_detail", task_id=invitation.task_id)), 303
-    flash(_("已婉拒邀请"), "info")
-    return redirect(target), 303
+def accept(invitation_id: int):
+    return page_action(
+        lambda: invitations.accept(db.session, current_scope(), invitation_id, _now()),
+        back=url_for("matching_pages.my_invitations"),
+        notice=_("已接受邀请，认领成功"),
+        done=lambda accepted: url_for("tasks_pages.task_detail", task_id=accepted[0].task_id),
+    )
+
+
+@pages.post("/invitations/<int:invitation_id>/decline")
+@login_required
+def decline(invitation_id: int):
+    return page_action(
+        lambda data: invitations.decline(
+            db.session, current_scope(), invitation_id, _now(), data["reason"], tz=app_timezone()
+        ),
+        schema=DeclineSchema(),
+        back=url_for("matching_pages.my_invitations"),
+        notice=_("已婉拒邀请"),
+    )

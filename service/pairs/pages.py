@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime, UTC
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
 from ..database import db
-from ..errors import DomainError, Invalid
 from ..i18n import N_
 from ..periods import app_timezone
 from ..people.auth import current_scope
-from ..people.models import Member
-from ..people.phones import normalise_phone
 from ..people.scope import MANAGE
 from ..places.models import Area
-from ..web.helpers import flash_error, form_token_ok
+from ..web.forms import load_body
+from ..web.helpers import page_action
 from . import service
+from .schemas import PairCreateSchema, PairEndSchema, RhythmUpdateSchema
 from .models import GROUP_LABELS, GROUPS, PERIODIC, RHYTHM_LABELS, RHYTHMS, VISIT_STATUSES
 
 pages = Blueprint("pairs_pages", __name__, template_folder="templates")
@@ -104,61 +103,38 @@ def staff_pairs():
     return _staff_page(scope)
 
 
-def _member_by_phone(scope, raw: str) -> Member:
-    from ..people.service import list_members
-
-    phone = normalise_phone(raw)
-    member = db.session.scalar(list_members(scope, phone=phone).limit(1)) if phone else None
-    if member is None:
-        raise Invalid(N_("找不到该手机号的成员（须在本辖区居住或报到）"), fields={"member_phone": [N_("未找到")]})
-    return member
-
-
 @pages.post("/staff/pairs")
 @login_required
 def create_pair():
     scope = current_scope()
     if not scope.paths(MANAGE):
         return _forbidden(_("只有社区及以上管理员可以结对"))
-    if not form_token_ok():
-        return _staff_page(scope, 400, request.form)
-    form = request.form
-    try:
-        member = _member_by_phone(scope, form.get("member_phone", ""))
-        data = {
-            "member_id": member.id,
-            "resident_name": form.get("resident_name", "").strip()[:50],
-            "resident_phone": form.get("resident_phone", "").strip()[:20] or None,
-            "place_id": form.get("place_id", type=int),
-            "beneficiary_group": form.get("beneficiary_group", ""),
-            "note": form.get("note", "")[:500],
-        }
-        pair = service.create_pair(db.session, scope, data, _now(), app_timezone())
-    except DomainError as error:
-        db.session.rollback()
-        flash_error(error)
-        return _staff_page(scope, error.status, form)
-    db.session.commit()
-    flash(_("已结对：%(member)s — %(resident)s", member=pair.member.name, resident=pair.beneficiary.name), "info")
-    return redirect(url_for("pairs_pages.staff_pairs")), 303
+
+    def pair_up(data: dict):
+        member = service.member_for_phone(db.session, scope, request.form.get("member_phone", ""))
+        return service.create_pair(db.session, scope, data | {"member_id": member.id}, _now(), app_timezone())
+
+    return page_action(
+        pair_up,
+        # the member is named by phone on the page, by id on the API
+        schema=PairCreateSchema(partial=("member_id",)),
+        back=url_for("pairs_pages.staff_pairs"),
+        form_page=lambda _errors: _staff_page(scope, 200, request.form)[0],
+        notice=lambda pair: _(
+            "已结对：%(member)s — %(resident)s", member=pair.member.name, resident=pair.beneficiary.name
+        ),
+    )
 
 
 @pages.post("/staff/pairs/<int:pair_id>/end")
 @login_required
 def end_pair(pair_id: int):
-    scope = current_scope()
-    target = url_for("pairs_pages.staff_pairs")
-    if not form_token_ok():
-        return redirect(target), 303
-    try:
-        service.end_pair(db.session, scope, pair_id, request.form.get("reason", "")[:300], _now())
-    except DomainError as error:
-        db.session.rollback()
-        flash_error(error)
-        return redirect(target), 303
-    db.session.commit()
-    flash(_("结对已解除"), "info")
-    return redirect(target), 303
+    return page_action(
+        lambda data: service.end_pair(db.session, current_scope(), pair_id, data["reason"], _now()),
+        schema=PairEndSchema(),
+        back=url_for("pairs_pages.staff_pairs"),
+        notice=_("结对已解除"),
+    )
 
 
 def _rhythm_areas(scope) -> list[Area]:
@@ -177,29 +153,19 @@ def rhythms():
         return _forbidden(_("只有社区及以上管理员可以设置走访频次"))
     chosen = request.values.get("area_id", type=int)
     area = next((a for a in areas if a.id == chosen), areas[0])
-    status = 200
     if request.method == "POST":
-        if not form_token_ok():
-            status = 400
-        else:
-            changes = {}
-            for group in GROUPS:
-                value = request.form.get(f"rhythm_{group}", "")
-                changes[group] = value if value in RHYTHMS else None
-            try:
-                service.set_rhythm(db.session, scope, area.id, changes, _now())
-            except DomainError as error:
-                db.session.rollback()
-                flash_error(error)
-                status = error.status
-            else:
-                db.session.commit()
-                flash(_("走访频次已保存"), "info")
-                return redirect(url_for("pairs_pages.rhythms", area_id=area.id)), 303
+        body = {"rhythms": {group: request.form.get(f"rhythm_{group}") or None for group in GROUPS}}
+        return page_action(
+            lambda: service.set_rhythm(
+                db.session, scope, area.id, load_body(RhythmUpdateSchema(), body)["rhythms"], _now()
+            ),
+            back=url_for("pairs_pages.rhythms", area_id=area.id),
+            notice=_("走访频次已保存"),
+        )
     view = service.rhythm_view(db.session, scope, area.id)
     return render_template(
         "pairs/rhythms.html", areas=areas, area=area, view=view, rhythms=RHYTHMS, periodic=PERIODIC, **_labels()
-    ), status
+    )
 
 
 @pages.get("/my/pairs")

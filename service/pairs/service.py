@@ -239,6 +239,17 @@ def _beneficiary_from(session, scope: Scope, data: dict) -> Beneficiary:
     return beneficiary
 
 
+def member_for_phone(session, scope: Scope, raw: str) -> Member:
+    """The member a form names by phone, among those the caller may see."""
+    from ..people.service import list_members
+
+    phone = normalise_phone(raw)
+    member = session.scalar(list_members(scope, phone=phone).limit(1)) if phone else None
+    if member is None:
+        raise Invalid(N_("找不到该手机号的成员（须在本辖区居住或报到）"), fields={"member_phone": [N_("未找到")]})
+    return member
+
+
 def create_pair(session, scope: Scope, data: dict, now: datetime, tz: ZoneInfo) -> StandingPair:
     """Pair a member with a resident (an existing record, or one described in ``data``); the first
     visit of a periodic rhythm is generated at once."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, UTC
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -16,11 +16,12 @@ from ..periods import PERIOD_KINDS, Period, app_timezone, local_day, period_cont
 from ..people.auth import current_scope
 from ..places.models import Area
 from ..web.forms import EmptyForm
-from ..web.helpers import flash_error, label
+from ..web.helpers import label, page_action
 from ..web.public_pages import public_page
 from . import charts, dashboard, service, units
 from .models import AREA_SCOPES, RANK_SIDES
 from .export import export_download
+from .schemas import RedBlackPublishSchema
 
 pages = Blueprint(
     "rankings_pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static/rankings"
@@ -184,25 +185,14 @@ def red_black_review():
     area_id = request.values.get("area_id", type=int) or areas[0].id
     day = _date_arg("start") or period_containing("month", local_day(now, tz), tz).previous().start
     month = units.month_of(day, tz)
-    form = EmptyForm()
-    status = 200
     if request.method == "POST":
-        if not form.validate_on_submit():
-            flash(_("表单已过期，请刷新后重试"), "error")
-            status = 400
-        else:
-            try:
-                _published, created = units.publish(db.session, scope, area_id, month, now)
-            except DomainError as error:
-                db.session.rollback()
-                flash_error(error)
-                status = error.status
-            else:
-                db.session.commit()
-                flash(_("红黑榜已发布") if created else _("该月红黑榜此前已发布"), "info")
-                return redirect(
-                    url_for("rankings_pages.red_black_review", area_id=area_id, start=month.start.isoformat())
-                )
+        back = url_for("rankings_pages.red_black_review", area_id=area_id, start=month.start.isoformat())
+        return page_action(
+            lambda data: units.publish(db.session, scope, data["area_id"], units.month_of(data["start"], tz), now),
+            schema=RedBlackPublishSchema(),
+            back=back,
+            notice=lambda published: _("红黑榜已发布") if published[1] else _("该月红黑榜此前已发布"),
+        )
     try:
         view = units.preview(db.session, scope, area_id, month, now)
     except DomainError as error:
@@ -213,9 +203,9 @@ def red_black_review():
         view=view,
         figures=figures,
         areas=areas,
-        form=form,
+        form=EmptyForm(),
         month=month,
         previous=month.previous(),
         following=month.next(),
         may_publish=month.end_utc <= now and view.published is None,
-    ), status
+    )

@@ -95,6 +95,15 @@ def load_form(schema: ma.Schema, form: MultiDict | None = None) -> dict[str, Any
         raise FormInvalid(schema_errors(error)) from None
 
 
+def load_body(schema: ma.Schema, body: dict[str, Any]) -> dict[str, Any]:
+    """A body a page has put together from its boxes (say, one select per group) loaded by the
+    API's schema; raises ``FormInvalid`` like ``load_form``."""
+    try:
+        return schema.load(body)
+    except ma.ValidationError as error:
+        raise FormInvalid(schema_errors(error)) from None
+
+
 class FormInvalid(Exception):
     """A form the schema refused: ``fields`` holds its messages by field, already rendered."""
 

@@ -207,9 +207,9 @@ def page_action(
         db.session.rollback()
         if form_page is not None:
             # the first problem said at the top too: a box may be out of sight, or not on the page
-            flash(_first_message(invalid.fields), "error")
+            flash(first_message(invalid.fields), "error")
             return form_page(invalid.fields), 422
-        flash(_first_message(invalid.fields), "error")
+        flash(first_message(invalid.fields), "error")
         return redirect(back), 303
     except DomainError as error:
         if form_page is not None:
@@ -228,7 +228,8 @@ def page_action(
     return redirect(target), 303
 
 
-def _first_message(fields: dict[str, Any]) -> str:
+def first_message(fields: dict[str, Any]) -> str:
+    """The first of a form's messages by field, to say at the top of the page."""
     for value in fields.values():
         while isinstance(value, dict) and value:
             value = next(iter(value.values()))
