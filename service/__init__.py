@@ -70,6 +70,22 @@ def create_app(config: dict | None = None) -> Flask:
 
         refresh()
 
+    @app.before_request
+    def _pages_authenticate_before_anything_else():
+        # A page the policy does not make public sends an anonymous caller to log in before the
+        # form is looked at (its CSRF token included): who asks is settled first, as on the API.
+        from flask_login import current_user
+
+        from .api import API_PREFIX
+        from .policy import rule_for_route
+
+        if request.path.startswith(API_PREFIX) or request.endpoint is None:
+            return None
+        rule = rule_for_route(request.endpoint, request.method)
+        if rule is not None and not rule.public and not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

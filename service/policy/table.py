@@ -181,7 +181,8 @@ ROUTES: dict[str, dict[str, str]] = {
     "api-docs.openapi_swagger_ui": {"GET": "public:page:read"},
     "web.login": _both("public:page:read"),
     "web.logout": {"POST": "public:page:read"},
-    "web.home": {"GET": "auth:account:read"},
+    # the landing page for the signed out, the day's overview for the signed in
+    "web.home": {"GET": "public:page:read"},
     "auth.Token": {"POST": "auth:token:create", "DELETE": "auth:token:delete"},
     "auth.Me": {"GET": "auth:account:read"},
     # places, people
