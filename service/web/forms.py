@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 import marshmallow as ma
@@ -23,7 +24,8 @@ class EmptyForm(FlaskForm):
 def form_input(schema: ma.Schema, form: MultiDict | None = None) -> dict[str, Any]:
     """The posted form as the body the API's schema loads: a list field takes every value posted
     under its name, an empty box means "not given" (so an optional field keeps its default), a
-    checkbox that is not ticked is ``False``, a date-and-time box is in the service's time zone;
+    checkbox that is not ticked is ``False``, a date-and-time box is in the service's time zone,
+    a box of digits for a strict integer field is that integer;
     boxes the schema does not know are left out (the CSRF token, the submit button, where to go
     back to)."""
     form = request.form if form is None else form
@@ -48,6 +50,12 @@ def form_input(schema: ma.Schema, form: MultiDict | None = None) -> dict[str, An
             value = form.get(key)
             if value is not None and value.strip() != "":
                 data[key] = _in_app_timezone(value) if isinstance(field, ma.fields.AwareDateTime) else value
+                if (
+                    isinstance(field, ma.fields.Integer)
+                    and field.strict
+                    and re.fullmatch(r"[+-]?\d{1,19}", value.strip())
+                ):
+                    data[key] = int(value)  # a box is always text: a strict number field takes its digits
     return data
 
 

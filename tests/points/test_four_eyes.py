@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from service.audit.models import AuditEvent
 from service.points.models import LedgerEntry, PendingAdjustment
 from tests.factories import ApiClient, add_login, make_entry, make_member, settle
+from tests.web.test_pages import csrf_from, login
 
 ADJUSTMENTS = "/api/v1/points/adjustments"
 SECRETARY = "secretary_volunteer"
@@ -209,3 +210,89 @@ def test_the_openapi_document_describes_the_four_eyes_routes(api):
     assert "get" in paths[ADJUSTMENTS]
     assert "post" in paths[ADJUSTMENTS + "/{adjustment_id}/approve"]
     assert "requestBody" in paths[ADJUSTMENTS + "/{adjustment_id}/reject"]["post"]
+
+
+# --- the staff page --------------------------------------------------------------------------------
+
+
+def _page_post(client, url, page_html, **data):
+    return client.post(url, data={"csrf_token": csrf_from(page_html), **data}, follow_redirects=True)
+
+
+def _request_on_page(client, world, points="500", member=None):
+    page = client.get("/staff/adjustments").text
+    member_id = (member or world.member_a).id
+    return _page_post(
+        client,
+        "/staff/adjustments",
+        page,
+        member_id=str(member_id),
+        community_id=str(world.community_a.id),
+        points=points,
+        reason="年度表彰",
+    )
+
+
+def test_the_page_leaves_a_500_point_adjustment_pending(client, api, session, world):
+    login(client, world.accounts["community_admin"].phone)
+    assert "/staff/adjustments" in client.get("/").text  # the nav offers it to admins
+    r = _request_on_page(client, world)
+    assert r.status_code == 200 and "已提交复核" in r.text
+    [pending] = session.scalars(select(PendingAdjustment)).all()
+    assert pending.amount == 5000 and pending.status == "pending"
+    assert f'id="adjustment-{pending.id}"' in r.text and "须由其他管理员复核" in r.text
+    assert _entries(session, world.member_a) == [] and _balance(api, world) == 0
+    # the requester's own approve is refused on the page too
+    r = _page_post(client, f"/staff/adjustments/{pending.id}/approve", r.text)
+    assert "不能处理与本人有关的记录" in r.text
+    assert _entries(session, world.member_a) == []
+
+
+def test_a_second_admin_approves_on_the_page(client, api, session, world, deputy):
+    pending = _pending(api, world)
+    login(client, deputy.phone)
+    page = client.get("/staff/adjustments").text
+    assert "确认批准" in page and "确认驳回" in page  # both ask for a confirmation first
+    r = _page_post(client, f"/staff/adjustments/{pending['id']}/approve", page)
+    assert r.status_code == 200 and "已批准" in r.text
+    assert [e.amount for e in _entries(session, world.member_a)] == [5000]
+    assert f'id="adjustment-{pending["id"]}"' not in r.text
+
+
+def test_rejecting_on_the_page_asks_for_a_reason(client, api, session, world, deputy):
+    pending = _pending(api, world)
+    login(client, deputy.phone)
+    page = client.get("/staff/adjustments").text
+    r = _page_post(client, f"/staff/adjustments/{pending['id']}/reject", page, reason="")
+    assert session.get(PendingAdjustment, pending["id"]).status == "pending"
+    r = _page_post(client, f"/staff/adjustments/{pending['id']}/reject", r.text, reason="依据不足")
+    assert "已驳回" in r.text
+    session.expire_all()
+    assert session.get(PendingAdjustment, pending["id"]).status == "rejected"
+    assert _entries(session, world.member_a) == []
+
+
+def test_a_secretary_cannot_adjust_their_own_points_on_the_page(client, session, world, secretary):
+    login(client, world.accounts[SECRETARY].phone)
+    r = _request_on_page(client, world, points="5", member=secretary)
+    assert r.status_code == 403 and "不能处理与本人有关的记录" in r.text
+    assert _entries(session, secretary) == [] and session.scalars(select(PendingAdjustment)).all() == []
+    assert _refusals(session, "member", secretary.id) == 1
+
+
+def test_the_page_shows_bad_input_beside_the_field(client, session, world):
+    login(client, world.accounts["community_admin"].phone)
+    r = _request_on_page(client, world, points="lots")
+    assert r.status_code == 422 and 'name="points"' in r.text and "field-error" in r.text
+    assert _entries(session, world.member_a) == []
+
+
+def test_members_without_an_admin_role_cannot_open_the_page(client, session, world):
+    login(client, world.member_a.phone)
+    assert client.get("/staff/adjustments").status_code == 403
+    token = csrf_from(client.get("/points/me").text)
+    body = {"member_id": world.member_a.id, "community_id": world.community_a.id, "points": "5", "reason": "自评"}
+    assert client.post("/staff/adjustments", data={"csrf_token": token, **body}).status_code == 403
+    assert _entries(session, world.member_a) == []
+    login(client, world.accounts["grid_worker"].phone)
+    assert client.get("/staff/adjustments").status_code == 403
