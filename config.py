@@ -70,6 +70,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # How long a dispatch invitation waits for an answer (an area's matching settings may differ).
     MATCHING_INVITATION_HOURS = 24
+    # Four-eyes on manual adjustments: one above this many points, or one that takes a member's
+    # adjustments in the calendar month past it (absolute sum), waits for a second approver.
+    ADJUSTMENT_CAP_POINTS = 20
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -122,6 +125,8 @@ class Config:
             settings["POSTGRES_RANDOM_PAGE_COST"] = (
                 None if cost.strip() in ("", "server") else _number(cost, "POSTGRES_RANDOM_PAGE_COST", 0.01, 100)
             )
+        if environ.get("ADJUSTMENT_CAP_POINTS"):
+            settings["ADJUSTMENT_CAP_POINTS"] = _number(environ["ADJUSTMENT_CAP_POINTS"], "ADJUSTMENT_CAP_POINTS", 0, 1000)
         if environ.get("PUBLIC_PAGE_SECONDS"):
             settings["PUBLIC_PAGE_SECONDS"] = _number(environ["PUBLIC_PAGE_SECONDS"], "PUBLIC_PAGE_SECONDS", 0, 3600)
         if "SQLALCHEMY_DATABASE_URI" in overrides and "MIGRATION_DATABASE_URI" not in overrides:

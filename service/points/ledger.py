@@ -58,7 +58,7 @@ def side_for(session, member_id: int, community_id: int, when: datetime) -> str:
     return "other"
 
 
-def _lock_member(session, member_id: int) -> Member:
+def lock_member(session, member_id: int) -> Member:
     member = session.scalar(select(Member).where(Member.id == member_id).with_for_update())
     if member is None:
         raise NotFound(N_("成员不存在"))
@@ -84,8 +84,8 @@ def _award_total(session, member_id: int, start: datetime, end: datetime, side: 
     ]
     if side is not None:
         conditions.append(LedgerEntry.side == side)
-    tenths = session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(*conditions))
-    return Decimal(tenths) * TENTH
+    used = session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(*conditions))
+    return Decimal(used) * TENTH
 
 
 def capped(
@@ -105,7 +105,8 @@ def capped(
     return amount
 
 
-def _tenths(points: Decimal) -> int:
+def tenths(points: Decimal) -> int:
+    """Points as the tenths the ledger stores."""
     return int((points / TENTH).to_integral_value())
 
 
@@ -123,7 +124,7 @@ def award_service(
     note: str = "",
 ) -> LedgerEntry:
     """Award points for verified service, under the rules in force when it happened."""
-    member = _lock_member(session, member_id)
+    member = lock_member(session, member_id)
     existing = _existing(session, key)
     if existing is not None:
         return existing
@@ -137,7 +138,7 @@ def award_service(
     explanation = "; ".join(comp.lines + ([note] if note else []))
     entry = LedgerEntry(
         member_id=member_id,
-        amount=_tenths(amount),
+        amount=tenths(amount),
         side=side,
         kind="award",
         community_id=community_id,
@@ -146,7 +147,7 @@ def award_service(
         source_type=source_type,
         source_id=source_id,
         rule_set_id=in_force.rule_set.id,
-        hours_tenths=_tenths(service.hours) if service.hours is not None else None,
+        hours_tenths=tenths(service.hours) if service.hours is not None else None,
         explanation=explanation,
         actor_id=actor_id,
         occurred_at=service.occurred_at,
@@ -173,13 +174,13 @@ def _post_fixed(
     rule_set_id=None,
     category=None,
 ) -> LedgerEntry:
-    member = _lock_member(session, member_id)
+    member = lock_member(session, member_id)
     existing = _existing(session, key)
     if existing is not None:
         return existing
     entry = LedgerEntry(
         member_id=member_id,
-        amount=_tenths(points),
+        amount=tenths(points),
         side=side_for(session, member_id, community_id, occurred_at),
         kind=kind,
         community_id=community_id,
@@ -265,6 +266,26 @@ def charge_no_show(
     )
 
 
+def check_adjustment(points: Decimal, reason: str) -> None:
+    """An adjustment says why, and moves the balance."""
+    if not reason.strip():
+        raise Invalid(N_("调整积分必须写明原因"), fields={"reason": [REQUIRED]})
+    if points == 0:
+        raise Invalid(N_("调整分值不能为 0"), fields={"points": [N_("不能为 0")]})
+
+
+def adjustments_booked(session, member_id: int, start: datetime, end: datetime) -> int:
+    """The absolute sum (tenths) of a member's adjustments booked in [start, end)."""
+    return session.scalar(
+        select(func.coalesce(func.sum(func.abs(LedgerEntry.amount)), 0)).where(
+            LedgerEntry.member_id == member_id,
+            LedgerEntry.kind == "adjustment",
+            LedgerEntry.booked_at >= start,
+            LedgerEntry.booked_at < end,
+        )
+    )
+
+
 def adjust(
     session,
     *,
@@ -275,12 +296,13 @@ def adjust(
     actor_id: int | None,
     key: str,
     occurred_at: datetime,
-    area_path: str,
+    area_path: str | None,
+    source_type: str = "manual",
+    source_id: int | None = None,
+    **audit_details,
 ) -> LedgerEntry:
-    if not reason.strip():
-        raise Invalid(N_("调整积分必须写明原因"), fields={"reason": [REQUIRED]})
-    if points == 0:
-        raise Invalid(N_("调整分值不能为 0"), fields={"points": [N_("不能为 0")]})
+    """Post a manual adjustment (``audit_details`` go into its audit entry: who asked, who approved)."""
+    check_adjustment(points, reason)
     entry = _post_fixed(
         session,
         kind="adjustment",
@@ -289,8 +311,8 @@ def adjust(
         points=points,
         occurred_at=occurred_at,
         key=key,
-        source_type="manual",
-        source_id=None,
+        source_type=source_type,
+        source_id=source_id,
         actor_id=actor_id,
         explanation=f"人工调整 {points:+}: {reason.strip()}",
     )
@@ -304,6 +326,7 @@ def adjust(
         member_id=member_id,
         tenths=entry.amount,
         reason=reason.strip(),
+        **audit_details,
     )
     return entry
 
@@ -314,7 +337,7 @@ def reverse(session, *, entry: LedgerEntry, reason: str, actor_id: int | None, a
         raise Invalid(N_("冲正必须写明原因"), fields={"reason": [REQUIRED]})
     if entry.kind == "reversal":
         raise Conflict(N_("冲正记录不能再冲正"))
-    _lock_member(session, entry.member_id)
+    lock_member(session, entry.member_id)
     key = f"reversal:entry:{entry.id}"
     existing = _existing(session, key)
     if existing is not None:

@@ -11,7 +11,20 @@ SIDES = ("residence", "unit", "other")
 ENTRY_KINDS = ("award", "bonus", "penalty", "adjustment", "reversal")
 BENEFICIARY_GROUPS = ("special", "hardship", "key", "volunteer", "ordinary")
 
-__all__ = ["ServiceCategory", "ServiceItem", "RuleSet", "LedgerEntry", "MemberEvaluation", "GradeRun", "GradeResult"]
+ADJUSTMENT_STATUSES = ("pending", "approved", "rejected")
+#: why an adjustment waits for a second approver: above the per-entry cap, or past the monthly sum
+ADJUSTMENT_CAUSES = ("per_entry", "monthly")
+
+__all__ = [
+    "ServiceCategory",
+    "ServiceItem",
+    "RuleSet",
+    "LedgerEntry",
+    "PendingAdjustment",
+    "MemberEvaluation",
+    "GradeRun",
+    "GradeResult",
+]
 
 
 class ServiceCategory(Model):
@@ -112,6 +125,41 @@ def _no_update(mapper, connection, target):
 @event.listens_for(LedgerEntry, "before_delete")
 def _no_delete(mapper, connection, target):
     raise LedgerIsAppendOnly("ledger entries are never deleted; post a reversal instead")
+
+
+class PendingAdjustment(Model):
+    """A manual adjustment above the cap (four-eyes): nothing is in the ledger until a second
+    admin of the same or higher role over the community approves it; then the ledger entry is
+    written under the request's idempotency key. Rejected requests stay, with the reason."""
+
+    __tablename__ = "pending_adjustments"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','approved','rejected')", name="status"),
+        CheckConstraint("cause IN ('per_entry','monthly')", name="cause"),
+        Index("ix_pending_adjustments_community_status", "community_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    amount: Mapped[int] = mapped_column(Integer)  # tenths of a point, signed
+    reason: Mapped[str] = mapped_column(Text)
+    cause: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    # the requester's highest area role over the community when asking: the approver needs as much
+    requester_role: Mapped[str] = mapped_column(String(20))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"), unique=True)
+
+    member = relationship("Member")
+    community = relationship("Area", foreign_keys=[community_id])
+    requested_by = relationship("Account", foreign_keys=[requested_by_id])
+    decided_by = relationship("Account", foreign_keys=[decided_by_id])
 
 
 class MemberEvaluation(Model):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import date, datetime, UTC
+from typing import Any
 
 import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -13,13 +15,16 @@ from sqlalchemy import select
 
 from ..database import db
 from ..errors import DomainError
+from ..i18n import N_
 from ..periods import app_timezone, period_containing, today
 from ..people.auth import current_scope
+from ..people.scope import MANAGE
 from ..places.models import Area
 from ..web.forms import EmptyForm
-from ..web.helpers import flash_error
-from . import service
-from .models import RuleSet
+from ..web.helpers import flash_error, page_action
+from . import adjustments, service
+from .models import PendingAdjustment, RuleSet
+from .schemas import AdjustmentRejectSchema, AdjustmentRequestSchema
 from .export import RATING_LABELS, double_evaluation_xlsx
 from .rules import DEFAULT_RULES
 from ..exports import download
@@ -183,3 +188,87 @@ def community_evaluations():
     return render_template(
         "points/evaluations.html", members=members, month=month, form=form, rating_labels=RATING_LABELS
     ), status
+
+
+# --- manual adjustments, four-eyes ----------------------------------------------------------
+
+CAUSE_LABELS = {"per_entry": N_("单笔超过上限"), "monthly": N_("本月累计超过上限")}
+
+
+def _adjustments_page(scope, errors: dict[str, Any]):
+    """The adjustment form and the queue of requests waiting for a second approver."""
+    communities = db.session.scalars(
+        select(Area).where(Area.kind == "community", scope.within(Area.path, MANAGE)).order_by(Area.path).limit(200)
+    ).all()
+    pending = db.session.scalars(adjustments.list_adjustments(scope).limit(100)).all()
+    cap = adjustments.configured_cap()
+    return render_template(
+        "points/adjustments.html",
+        communities=communities,
+        rows=[{"request": p, "may_decide": adjustments.may_decide(scope, p)} for p in pending],
+        cap=f"{cap.normalize():f}",
+        cause_labels=CAUSE_LABELS,
+        form=request.form if request.method == "POST" else {},
+        idempotency_key=secrets.token_hex(12),
+        errors=errors,
+    )
+
+
+@pages.route("/staff/adjustments", methods=["GET", "POST"])
+@login_required
+def staff_adjustments():
+    scope = current_scope()
+    if not scope.paths(MANAGE):
+        return render_template("error.html", status=403, message=_("仅社区及以上管理员可见")), 403
+    if request.method == "GET":
+        return _adjustments_page(scope, {})
+
+    def command(data):
+        return service.adjust(
+            db.session,
+            scope,
+            member_id=data["member_id"],
+            community_id=data["community_id"],
+            points=data["points"],
+            reason=data["reason"],
+            key="adjustment:" + (data.get("idempotency_key") or secrets.token_hex(12)),
+            now=datetime.now(UTC),
+            tz=app_timezone(),
+            cap=adjustments.configured_cap(),
+        )
+
+    def notice(result) -> str:
+        if isinstance(result, PendingAdjustment):
+            return _("调整超过上限，已提交复核：须由另一位同级或更高级别的管理员批准后才记入积分")
+        return _("积分已调整")
+
+    return page_action(
+        command,
+        schema=AdjustmentRequestSchema(),
+        back=url_for("points_pages.staff_adjustments"),
+        notice=notice,
+        form_page=lambda errors: _adjustments_page(scope, errors),
+    )
+
+
+@pages.post("/staff/adjustments/<int:adjustment_id>/approve")
+@login_required
+def approve_adjustment(adjustment_id: int):
+    return page_action(
+        lambda: adjustments.approve(db.session, current_scope(), adjustment_id, now=datetime.now(UTC)),
+        back=url_for("points_pages.staff_adjustments"),
+        notice=N_("已批准，积分已记入"),
+    )
+
+
+@pages.post("/staff/adjustments/<int:adjustment_id>/reject")
+@login_required
+def reject_adjustment(adjustment_id: int):
+    return page_action(
+        lambda data: adjustments.reject(
+            db.session, current_scope(), adjustment_id, data["reason"], now=datetime.now(UTC)
+        ),
+        schema=AdjustmentRejectSchema(),
+        back=url_for("points_pages.staff_adjustments"),
+        notice=N_("已驳回该调整申请"),
+    )

@@ -1,6 +1,7 @@
 import secrets
 from datetime import datetime, UTC
 
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -12,12 +13,14 @@ from ..i18n import N_
 from ..periods import app_timezone, period_containing, today
 from ..people.auth import require_scope
 from ..people.service import get_member
-from . import service
+from . import adjustments, service
 from .catalogue import add_item, list_catalogue
 from .export import double_evaluation_xlsx
-from .models import RuleSet
+from .models import PendingAdjustment, RuleSet
 from .rules import Service
 from .schemas import (
+    AdjustmentQuerySchema,
+    AdjustmentRejectSchema,
     AdjustmentRequestSchema,
     AwardRequestSchema,
     CategorySchema,
@@ -33,6 +36,7 @@ from .schemas import (
     ItemSchema,
     MemberPointsQuerySchema,
     MemberPointsSchema,
+    PendingAdjustmentSchema,
     PreviewRequestSchema,
     PreviewSchema,
     ReverseRequestSchema,
@@ -153,12 +157,31 @@ class Awards(MethodView):
 
 @api.route("/points/adjustments")
 class Adjustments(MethodView):
+    @api.arguments(AdjustmentQuerySchema, location="query")
+    @api.response(200, page_of(PendingAdjustmentSchema))
+    def get(self, args):
+        """Adjustment requests in the communities the caller manages (pending ones by default)."""
+        stmt = adjustments.list_adjustments(
+            require_scope(),
+            status=args["status"],
+            community_id=args.get("community_id"),
+            member_id=args.get("member_id"),
+        )
+        return paginate(db.session, stmt, args["page"], args["per_page"])
+
     @api.arguments(AdjustmentRequestSchema)
     @api.response(201, EntrySchema)
+    @api.alt_response(
+        202,
+        schema=PendingAdjustmentSchema,
+        description="above the cap (per entry, or the member's monthly sum): waits for a second approver",
+        success=True,
+    )
     def post(self, data):
-        """A manual adjustment with a reason (scoped admins; audited)."""
+        """A manual adjustment with a reason (scoped admins; audited). Above the cap it is not posted
+        but waits for a second admin of the same or higher role (four-eyes): 202 with the request."""
         key = "adjustment:" + (data.get("idempotency_key") or secrets.token_hex(12))
-        entry = service.adjust(
+        result = service.adjust(
             db.session,
             require_scope(),
             member_id=data["member_id"],
@@ -167,9 +190,35 @@ class Adjustments(MethodView):
             reason=data["reason"],
             key=key,
             now=datetime.now(UTC),
+            tz=app_timezone(),
+            cap=adjustments.configured_cap(),
         )
         db.session.commit()
-        return entry
+        if isinstance(result, PendingAdjustment):
+            return jsonify(PendingAdjustmentSchema().dump(result)), 202
+        return result
+
+
+@api.route("/points/adjustments/<int:adjustment_id>/approve")
+class ApproveAdjustment(MethodView):
+    @api.response(200, PendingAdjustmentSchema)
+    def post(self, adjustment_id):
+        """A second admin approves a pending adjustment: the ledger entry is written (not the
+        requester, not the member it is about; the same or a higher role than the requester's)."""
+        pending = adjustments.approve(db.session, require_scope(), adjustment_id, now=datetime.now(UTC))
+        db.session.commit()
+        return pending
+
+
+@api.route("/points/adjustments/<int:adjustment_id>/reject")
+class RejectAdjustment(MethodView):
+    @api.arguments(AdjustmentRejectSchema)
+    @api.response(200, PendingAdjustmentSchema)
+    def post(self, data, adjustment_id):
+        """A second admin rejects a pending adjustment, with a reason; the ledger is unchanged."""
+        pending = adjustments.reject(db.session, require_scope(), adjustment_id, data["reason"], now=datetime.now(UTC))
+        db.session.commit()
+        return pending
 
 
 @api.route("/points/entries")

@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from ..api import DumpSchema, LoadSchema, PageArgs, text
 from ..periods import PERIOD_KINDS
-from .models import BENEFICIARY_GROUPS, ENTRY_KINDS
+from .models import ADJUSTMENT_CAUSES, ADJUSTMENT_STATUSES, BENEFICIARY_GROUPS, ENTRY_KINDS
 from .rules import ACTIVITIES, RuleBodySchema
 
 _points_out: dict[str, Any] = {"metadata": {"description": "points (stored as tenths)"}}
@@ -73,6 +73,38 @@ class AdjustmentRequestSchema(LoadSchema):
     idempotency_key = ma.fields.String(
         validate=ma.validate.Length(min=8, max=80), metadata={"description": "repeat the same key to make a retry safe"}
     )
+
+
+class PendingAdjustmentSchema(DumpSchema):
+    """An adjustment above the cap, waiting for (or decided by) a second approver."""
+
+    id = ma.fields.Integer()
+    member_id = ma.fields.Integer()
+    member_name = ma.fields.Function(lambda p: p.member.name)
+    community_id = ma.fields.Integer()
+    points = ma.fields.Function(lambda p: p.amount / 10, **_points_out)
+    reason = ma.fields.String()
+    cause = ma.fields.String(
+        metadata={"enum": list(ADJUSTMENT_CAUSES), "description": "above the per-entry cap, or past the monthly sum"}
+    )
+    status = ma.fields.String(metadata={"enum": list(ADJUSTMENT_STATUSES)})
+    requested_by_id = ma.fields.Integer()
+    requester_role = ma.fields.String(metadata={"description": "the approver needs this role or a higher one"})
+    requested_at = ma.fields.AwareDateTime()
+    decided_by_id = ma.fields.Integer(allow_none=True)
+    decided_at = ma.fields.AwareDateTime(allow_none=True)
+    decision_reason = ma.fields.String(allow_none=True)
+    entry_id = ma.fields.Integer(allow_none=True, metadata={"description": "the ledger entry, once approved"})
+
+
+class AdjustmentQuerySchema(PageArgs):
+    status = ma.fields.String(load_default="pending", validate=ma.validate.OneOf(ADJUSTMENT_STATUSES))
+    community_id = ma.fields.Integer()
+    member_id = ma.fields.Integer()
+
+
+class AdjustmentRejectSchema(LoadSchema):
+    reason = text(200)
 
 
 class ReverseRequestSchema(LoadSchema):

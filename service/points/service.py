@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, and_, case, func, select
 
+from .. import policy
 from ..audit.log import record
 from ..errors import Forbidden, Invalid, NotFound, one_of, unknown
 from ..i18n import N_
@@ -19,9 +20,10 @@ from ..people.scope import MANAGE, Scope
 from ..people.service import get_member
 from ..places.models import Area, Unit
 from ..registration.service import sides_at
-from . import ledger
+from . import adjustments, ledger
+from .adjustments import adjustment_community
 from .catalogue import category_codes
-from .models import SIDES, GradeResult, GradeRun, LedgerEntry, MemberEvaluation, RuleSet
+from .models import SIDES, GradeResult, GradeRun, LedgerEntry, MemberEvaluation, PendingAdjustment, RuleSet
 from .rules import TENTH, RuleBodySchema, Service, compute, to_json
 
 RULE_OWNER_KINDS = ("city", "district", "street", "community")
@@ -105,21 +107,11 @@ def preview(session, *, community_id: int, service: Service, tz: ZoneInfo, membe
 # --- manual postings ------------------------------------------------------------
 
 
-def _managed_community(session, scope: Scope, community_id: int) -> Area:
-    community = session.get(Area, community_id)
-    if community is None or community.kind != "community" or not scope.covers(community.path):
-        raise NotFound(N_("社区不存在"))
-    if not scope.covers(community.path, MANAGE):
-        raise Forbidden(N_("只有社区及以上管理员可以记录积分"))
-    return community
-
-
 def record_service(
     session, scope: Scope, *, member_id: int, community_id: int, service: Service, note: str, tz: ZoneInfo
 ) -> LedgerEntry:
     """A scoped admin records verified service directly (before tasks exist, or for offline service)."""
-    community = _managed_community(session, scope, community_id)
-    get_member(session, scope, member_id)
+    community = adjustment_community(session, scope, community_id, member_id, "points:entry:award")
     # The same service recorded twice (a double-submitted form) is one event.
     fingerprint = f"{member_id}:{community_id}:{service.category}:{service.activity}:{service.occurred_at.isoformat()}:{service.hours}"
     key = "award:manual:" + hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
@@ -149,20 +141,30 @@ def record_service(
 
 
 def adjust(
-    session, scope: Scope, *, member_id: int, community_id: int, points: Decimal, reason: str, key: str, now: datetime
-) -> LedgerEntry:
-    community = _managed_community(session, scope, community_id)
-    get_member(session, scope, member_id)
-    return ledger.adjust(
+    session,
+    scope: Scope,
+    *,
+    member_id: int,
+    community_id: int,
+    points: Decimal,
+    reason: str,
+    key: str,
+    now: datetime,
+    tz: ZoneInfo,
+    cap: Decimal | None = None,
+) -> LedgerEntry | PendingAdjustment:
+    """A manual adjustment: posted within the cap, else pending a second approver (four-eyes)."""
+    return adjustments.request_adjustment(
         session,
+        scope,
         member_id=member_id,
-        community_id=community.id,
+        community_id=community_id,
         points=points,
         reason=reason,
-        actor_id=scope.account_id,
         key=key,
-        occurred_at=now,
-        area_path=community.path,
+        now=now,
+        tz=tz,
+        cap=cap,
     )
 
 
@@ -177,8 +179,13 @@ def get_entry(session, scope: Scope, entry_id: int) -> LedgerEntry:
 
 def reverse(session, scope: Scope, entry_id: int, reason: str) -> LedgerEntry:
     entry = get_entry(session, scope, entry_id)
-    if not scope.covers(entry.community.path, MANAGE):
-        raise Forbidden(N_("只有社区及以上管理员可以冲正"))
+    policy.check(
+        scope,
+        "points:entry:reverse",
+        policy.Record("ledger_entry", entry.id, entry.community.path, member_id=entry.member_id),
+        hidden=N_("积分记录不存在"),
+        refused=N_("只有社区及以上管理员可以冲正"),
+    )
     return ledger.reverse(
         session, entry=entry, reason=reason, actor_id=scope.account_id, area_path=entry.community.path
     )

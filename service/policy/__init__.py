@@ -75,14 +75,18 @@ ACTION_LABELS = {
     "decide": N_("审核报到"),
     "rate": N_("评价"),
     "approve_adjustment": N_("复核调整"),
+    "reject_adjustment": N_("驳回调整"),
 }
 
 
 def _action_label(permission: str):
     from ..i18n import render_message
 
-    action = permission.rpartition(":")[2]
-    return render_message(ACTION_LABELS.get(action, N_("该操作")))
+    _capability, _, rest = permission.partition(":")
+    record, _, action = rest.partition(":")
+    # an action named for its record first ("approve_adjustment"), then the action alone
+    label = ACTION_LABELS.get(f"{action}_{record}") or ACTION_LABELS.get(action, N_("该操作"))
+    return render_message(label)
 
 
 def _own(scope: Scope, record: Record) -> bool:

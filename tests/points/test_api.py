@@ -54,9 +54,11 @@ def test_admin_records_service_and_a_double_submit_is_one_entry(api, world, rule
 def test_awards_outside_scope_are_404_and_grid_workers_cannot_award(api, world, rules):
     body = {"member_id": world.member_b.id, "community_id": world.community_b.id, **AWARD}
     assert api.as_("community_admin").post("/api/v1/points/awards", json=body).status_code == 404
+    assert api.as_("member").post("/api/v1/points/awards", json=body).status_code == 404
     body = {"member_id": world.member_a.id, "community_id": world.community_a.id, **AWARD}
     assert api.as_("grid_worker").post("/api/v1/points/awards", json=body).status_code == 403
-    assert api.as_("member").post("/api/v1/points/awards", json=body).status_code == 404
+    # a member awarding themself is refused outright (their own record is not hidden from them)
+    assert api.as_("member").post("/api/v1/points/awards", json=body).status_code == 403
 
 
 def test_adjustment_and_reversal_through_the_api(api, world, rules, session):

@@ -59,6 +59,7 @@ PATH_OBJECTS = {
     "unit_id": "unit",
     "invitation_id": "invitation",
     "pair_id": "pair",
+    "adjustment_id": "adjustment",
 }
 
 
@@ -93,6 +94,9 @@ MEMBER_MANAGE = "anon:401 member:403/404 grid:403/404 unit:403/404 community:ok/
 CLAIM_READ = "anon:401 member:ok/404 grid:ok/404 unit:404 community:ok/404 street:ok/404 city:ok"
 CLAIMANT_ONLY = "anon:401 member:ok/404 grid:403/404 unit:404 community:403/404 street:403/404 city:403"
 CLAIM_DECISION = "anon:401 member:403/404 grid:403/404 unit:404 community:ok/404 street:ok/404 city:ok"
+# Points posted for a member (award, adjust, approve or reject an adjustment): the same; the
+# member themself is refused (403), never shown their own record as missing.
+POINTS_DECISION = CLAIM_DECISION
 # An invitation is its member's alone: anyone else (staff included) is told it does not exist.
 INVITEE_ONLY = "anon:401 member:ok/404 rest:404"
 # A standing pair: staff over the resident's place, or the paired member (the unit admin holds neither).
@@ -195,7 +199,7 @@ MATRIX: dict[str, Entry] = {
         ANY_LOGIN, body={"community_id": "@community", "category": "caring_help", "occurred_at": _ts(-24), "hours": 2}
     ),
     "POST /api/v1/points/awards": Entry(
-        AREA_MANAGE,
+        POINTS_DECISION,
         body={
             "member_id": "@member",
             "community_id": "@community",
@@ -206,8 +210,11 @@ MATRIX: dict[str, Entry] = {
         },
     ),
     "POST /api/v1/points/adjustments": Entry(
-        AREA_MANAGE, body={"member_id": "@member", "community_id": "@community", "points": 1, "reason": "补录"}
+        POINTS_DECISION, body={"member_id": "@member", "community_id": "@community", "points": 1, "reason": "补录"}
     ),
+    "GET /api/v1/points/adjustments": Entry(ANY_LOGIN),
+    "POST /api/v1/points/adjustments/<int:adjustment_id>/approve": Entry(POINTS_DECISION),
+    "POST /api/v1/points/adjustments/<int:adjustment_id>/reject": Entry(POINTS_DECISION, body={"reason": "依据不足"}),
     "GET /api/v1/points/entries": Entry(ANY_LOGIN),
     "GET /api/v1/points/entries/<int:entry_id>": Entry(CLAIM_READ),
     "POST /api/v1/points/entries/<int:entry_id>/reverse": Entry(CLAIM_DECISION, body={"reason": "录错"}),
@@ -385,6 +392,7 @@ def sides(app, session, world):
     from service.periods import period_containing
     from service.points import service as points
     from service.points.catalogue import ensure_default_catalogue
+    from service.points.models import PendingAdjustment
     from service.rankings import service as rankings
     from service.rankings import units as red_black
     from service.pairs.service import create_pair
@@ -392,7 +400,7 @@ def sides(app, session, world):
     from tests.points.conftest import CITY_RULES
     from tests.tasks.conftest import make_task
 
-    from ..factories import make_department
+    from ..factories import make_account, make_department
 
     ensure_default_catalogue(session)
     city_rules = points.publish_rule_set(
@@ -461,6 +469,19 @@ def sides(app, session, world):
             ZoneInfo(tz),
         )
         entry = make_entry(session, member, community, 3, now - timedelta(days=40), rule_set_id=city_rules.id)
+        # An adjustment above the cap, asked for by a deputy (an admin none of the roles tried is).
+        deputy = make_account(session, f"{community.name}副书记", role="community_admin", area=community)
+        adjustment = PendingAdjustment(
+            member_id=member.id,
+            community_id=community.id,
+            amount=5000,
+            reason="年度表彰",
+            cause="per_entry",
+            idempotency_key=f"adjustment:matrix:{side}",
+            requested_by_id=deputy.id,
+            requester_role="community_admin",
+        )
+        session.add(adjustment)
         rule_set = points.publish_rule_set(
             session, None, area_id=community.id, effective_from=date(2020, 1, 1), body=CITY_RULES
         )
@@ -488,6 +509,7 @@ def sides(app, session, world):
             "open_task": open_task.id,
             "invitation": invitation.id,
             "pair": pair.id,
+            "adjustment": adjustment.id,
         }
         settle(session)
     from service.people.models import RoleGrant
