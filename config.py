@@ -126,7 +126,9 @@ class Config:
                 None if cost.strip() in ("", "server") else _number(cost, "POSTGRES_RANDOM_PAGE_COST", 0.01, 100)
             )
         if environ.get("ADJUSTMENT_CAP_POINTS"):
-            settings["ADJUSTMENT_CAP_POINTS"] = _number(environ["ADJUSTMENT_CAP_POINTS"], "ADJUSTMENT_CAP_POINTS", 0, 1000)
+            settings["ADJUSTMENT_CAP_POINTS"] = _number(
+                environ["ADJUSTMENT_CAP_POINTS"], "ADJUSTMENT_CAP_POINTS", 0, 1000
+            )
         if environ.get("PUBLIC_PAGE_SECONDS"):
             settings["PUBLIC_PAGE_SECONDS"] = _number(environ["PUBLIC_PAGE_SECONDS"], "PUBLIC_PAGE_SECONDS", 0, 3600)
         if "SQLALCHEMY_DATABASE_URI" in overrides and "MIGRATION_DATABASE_URI" not in overrides:
