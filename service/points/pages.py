@@ -7,24 +7,23 @@ import secrets
 from datetime import date, datetime, UTC
 from typing import Any
 
-import marshmallow as ma
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from ..database import db
-from ..errors import DomainError
 from ..i18n import N_
 from ..periods import app_timezone, period_containing, today
 from ..people.auth import current_scope
 from ..people.scope import MANAGE
 from ..places.models import Area
-from ..web.forms import EmptyForm
-from ..web.helpers import flash_error, page_action
+from ..web.forms import EmptyForm, FormInvalid, load_body
+from ..web.helpers import page_action
 from . import adjustments, service
 from .models import PendingAdjustment, RuleSet
-from .schemas import AdjustmentRejectSchema, AdjustmentRequestSchema
+from .schemas import AdjustmentRejectSchema, AdjustmentRequestSchema, EvaluationRequestSchema, RuleSetCreateSchema
 from .export import RATING_LABELS, double_evaluation_xlsx
 from .rules import DEFAULT_RULES
 from ..exports import download
@@ -71,47 +70,48 @@ def rules_editor():
     areas = _rule_areas(scope)
     if not areas:
         return render_template("error.html", status=403, message=_("仅管理员可见")), 403
-    form = EmptyForm()
-    status = 200
     selected = request.values.get("area_id", type=int) or areas[0].id
     current = db.session.scalar(select(RuleSet).where(RuleSet.area_id == selected).order_by(RuleSet.version.desc()))
-    text = json.dumps(current.body if current else DEFAULT_RULES, ensure_ascii=False, indent=2)
     effective = request.form.get("effective_from") or today(app_timezone()).isoformat()
-    errors = None
-    if request.method == "POST" and form.validate_on_submit():
-        text = request.form.get("body", "")
-        try:
-            body = json.loads(text)
-            if not isinstance(body, dict):
-                raise ValueError("not an object")
-            effective_date = date.fromisoformat(effective)
-            service.publish_rule_set(
-                db.session,
-                scope,
-                area_id=selected,
-                effective_from=effective_date,
-                body=body,
-                note=request.form.get("note", "")[:500],
-            )
-        except (ValueError, json.JSONDecodeError) as exc:
-            db.session.rollback()
-            errors = _("规则不是有效的 JSON 或日期不正确：%(e)s", e=str(exc))
-            status = 422
-        except ma.ValidationError as exc:
-            db.session.rollback()
-            errors = json.dumps(exc.messages, ensure_ascii=False)
-            status = 422
-        except DomainError as error:
-            db.session.rollback()
-            flash_error(error)
-            status = error.status
-        else:
-            db.session.commit()
-            flash(_("已发布新版本积分规则"), "info")
-            return redirect(url_for("points_pages.rules_editor", area_id=selected))
-    elif request.method == "POST":
-        status = 400
-        errors = _("表单已过期，请刷新后重试")
+
+    def form_page(errors: dict):
+        text = request.form.get("body") if request.method == "POST" else None
+        return _rules_page(areas, selected, current, text, effective, errors)
+
+    if request.method == "GET":
+        return form_page({})
+
+    def publish():
+        body = {
+            "area_id": selected,
+            "effective_from": effective,
+            "body": _rules_text(request.form.get("body", "")),
+            "note": request.form.get("note", ""),
+        }
+        return service.publish_rule_set(db.session, scope, **load_body(RuleSetCreateSchema(), body))
+
+    return page_action(
+        publish,
+        back=url_for("points_pages.rules_editor", area_id=selected),
+        form_page=form_page,
+        notice=_("已发布新版本积分规则"),
+    )
+
+
+def _rules_text(text: str) -> dict:
+    """The rules as typed: a JSON object, or the schema's own message beside the box."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise FormInvalid({"body": [_("规则不是有效的 JSON")]}) from None
+    if not isinstance(body, dict):
+        raise FormInvalid({"body": [_("规则不是有效的 JSON")]})
+    return body
+
+
+def _rules_page(areas, selected, current, text, effective, errors: dict):
+    if text is None:
+        text = json.dumps(current.body if current else DEFAULT_RULES, ensure_ascii=False, indent=2)
     versions = db.session.scalars(
         select(RuleSet).where(RuleSet.area_id == selected).order_by(RuleSet.version.desc())
     ).all()
@@ -122,9 +122,29 @@ def rules_editor():
         versions=versions,
         text=text,
         effective=effective,
-        errors=errors,
-        form=form,
-    ), status
+        errors=_messages(errors),
+        form=EmptyForm(),
+    )
+
+
+def _messages(errors: dict) -> str:
+    """Every message of a refused form on one line, each with its place in the rules."""
+    parts = []
+
+    def walk(value, where):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, [*where, str(key)])
+        elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+            parts.append(("/".join(where[1:]) + "：" if len(where) > 1 else "") + "；".join(value))
+        elif isinstance(value, list):
+            for index, inner in enumerate(value):
+                walk(inner, [*where, str(index)])
+        else:
+            parts.append(str(value))
+
+    walk(errors, [])
+    return "　".join(parts)
 
 
 @pages.get("/unit/double-evaluation")
@@ -159,35 +179,20 @@ def community_evaluations():
         return render_template("error.html", status=403, message=_("仅社区管理员可见")), 403
     tz = app_timezone()
     month = period_containing("month", today(tz), tz).previous()
-    form = EmptyForm()
-    status = 200
     if request.method == "POST":
-        if not form.validate_on_submit():
-            flash(_("表单已过期，请刷新后重试"), "error")
-            status = 400
-        else:
-            try:
-                service.evaluate(
-                    db.session,
-                    scope,
-                    member_id=request.form.get("member_id", type=int) or 0,
-                    month=month.start,
-                    rating=request.form.get("rating", ""),
-                    comment=request.form.get("comment", "")[:300],
-                    now=datetime.now(UTC),
-                )
-            except DomainError as error:
-                db.session.rollback()
-                flash_error(error)
-                status = error.status
-            else:
-                db.session.commit()
-                flash(_("评价已保存"), "info")
-                return redirect(url_for("points_pages.community_evaluations"))
+        form = MultiDict(request.form)
+        form["month"] = month.start.isoformat()
+        return page_action(
+            lambda data: service.evaluate(db.session, scope, now=datetime.now(UTC), **data),
+            schema=EvaluationRequestSchema(),
+            form=form,
+            back=url_for("points_pages.community_evaluations"),
+            notice=_("评价已保存"),
+        )
     members = service.residence_members(db.session, [g.area_id for g in communities], datetime.now(UTC))
     return render_template(
-        "points/evaluations.html", members=members, month=month, form=form, rating_labels=RATING_LABELS
-    ), status
+        "points/evaluations.html", members=members, month=month, form=EmptyForm(), rating_labels=RATING_LABELS
+    )
 
 
 # --- manual adjustments, four-eyes ----------------------------------------------------------
