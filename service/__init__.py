@@ -40,6 +40,13 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     settings = Config.from_env(os.environ, app.instance_path, config)
     app.config.update(settings)
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        # The client's address, scheme and host as the trusted proxies forwarded them (rate
+        # limits count clients, not the proxy); with 0 the X-Forwarded-* headers are ignored.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     if isinstance(app.json, DefaultJSONProvider):
         app.json.ensure_ascii = False  # Chinese text stays readable in API answers
 

@@ -5,9 +5,9 @@ from sqlalchemy import text
 
 from ..database import db
 from ..errors import DomainError
-from ..extensions import limiter
 from ..people.accounts import authenticate
 from ..people.auth import current_scope
+from ..people import throttle
 from ..people.phones import normalise_phone
 from ..people.service import list_members
 from ..api import paginate
@@ -46,13 +46,9 @@ def home():
     )
 
 
-def _login_phone():
-    return "login-phone:" + normalise_phone(request.form.get("phone", ""))
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"], key_func=_login_phone)
+@throttle.per_address
+@throttle.per_account
 def login():
     form = LoginForm()
     if form.validate_on_submit():
