@@ -29,3 +29,14 @@ per_account = limiter.shared_limit(
 )
 #: every login attempt from one client address, through any door
 per_address = limiter.shared_limit(_login_limit, scope="login-address", methods=["POST"])
+
+
+def _signed_in_account() -> str:
+    from flask_login import current_user
+
+    return f"account:{current_user.id}" if current_user.is_authenticated else "account:-"
+
+
+#: guesses at the current password from one signed-in account (a stolen session must not be an
+#: unthrottled password oracle)
+per_signed_in_account = limiter.limit(_login_limit, key_func=_signed_in_account, methods=["POST"])

@@ -50,6 +50,8 @@ PERMISSIONS: dict[str, Rule] = {
     "auth:token:create": PUBLIC,
     "auth:token:delete": PUBLIC,
     "auth:account:read": SIGNED_IN,
+    # the account holder's own password and sessions (退出所有设备)
+    "auth:account:update": SIGNED_IN,
     # places, people, units, role grants, audit
     "places:area:list": SIGNED_IN,
     "places:area:read": GRID,
@@ -182,6 +184,9 @@ ROUTES: dict[str, dict[str, str]] = {
     "web.login": _both("public:page:read"),
     "web.logout": {"POST": "public:page:read"},
     "web.home": {"GET": "auth:account:read"},
+    "web.account": {"GET": "auth:account:read"},
+    "web.change_password": {"POST": "auth:account:update"},
+    "web.logout_everywhere": {"GET": "auth:account:read", "POST": "auth:account:update"},
     "auth.Token": {"POST": "auth:token:create", "DELETE": "auth:token:delete"},
     "auth.Me": {"GET": "auth:account:read"},
     # places, people
