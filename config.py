@@ -24,6 +24,13 @@ def _number(value: str, name: str, lowest: float, highest: float) -> float:
     return number
 
 
+def _count(value: str, name: str, lowest: int, highest: int) -> int:
+    """A whole number from the environment within [lowest, highest]; anything else stops the start."""
+    if not value.strip().isdigit() or not lowest <= int(value) <= highest:
+        raise ValueError(f"{name} must be a whole number from {lowest} to {highest}, not {value!r}")
+    return int(value)
+
+
 def _flag(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -82,6 +89,9 @@ class Config:
     # argon2id, RFC 9106 "second recommended" profile: 64 MiB, t=3, p=4.
     PASSWORD_HASH = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
     LOGIN_LIMIT = "10 per minute"
+    # Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto/-Host are
+    # believed; 0 ignores those headers, so a client cannot choose the address it is counted by.
+    TRUSTED_PROXIES = 0
     PUBLIC_PAGE_SECONDS = 30  # public boards are rendered at most this often per process
     PAGE_SIZE_DEFAULT = 20
     PAGE_SIZE_MAX = 200
@@ -114,12 +124,19 @@ class Config:
         settings["SECRET_KEY"] = overrides.get("SECRET_KEY") or environ.get("SECRET_KEY") or _secret_key(instance)
         settings["TIMEZONE"] = environ.get("TIMEZONE") or cls.TIMEZONE
         settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
-        settings["REDIS_URL"] = environ.get("REDIS_URL") or None
+        settings["REDIS_URL"] = overrides.get("REDIS_URL") or environ.get("REDIS_URL") or None
         settings["SESSION_COOKIE_SECURE"] = _flag(environ.get("SESSION_COOKIE_SECURE"))
         settings["REMEMBER_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]
         if environ.get("SWAGGER_UI_URL"):
             settings["OPENAPI_SWAGGER_UI_URL"] = environ["SWAGGER_UI_URL"]
+        # Limits hold across workers and servers in Redis; if Redis is unreachable each worker
+        # counts on its own for the while (a login never fails because the counter is away).
         settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
+        settings["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = bool(settings["REDIS_URL"])
+        if settings["REDIS_URL"]:
+            settings["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+        if environ.get("TRUSTED_PROXIES"):
+            settings["TRUSTED_PROXIES"] = _count(environ["TRUSTED_PROXIES"], "TRUSTED_PROXIES", 0, 5)
         cost = environ.get("POSTGRES_RANDOM_PAGE_COST")
         if cost is not None:  # "" or "server" leaves the server's setting alone
             settings["POSTGRES_RANDOM_PAGE_COST"] = (

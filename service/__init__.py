@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask.json.provider import DefaultJSONProvider
 
 from config import Config
@@ -40,6 +40,13 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     settings = Config.from_env(os.environ, app.instance_path, config)
     app.config.update(settings)
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        # The client's address, scheme and host as the trusted proxies forwarded them (rate
+        # limits count clients, not the proxy); with 0 the X-Forwarded-* headers are ignored.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     if isinstance(app.json, DefaultJSONProvider):
         app.json.ensure_ascii = False  # Chinese text stays readable in API answers
 
@@ -61,6 +68,14 @@ def create_app(config: dict | None = None) -> Flask:
         compare_type=True,
     )
     babel.init_app(app, locale_selector=_select_locale)
+
+    @app.before_request
+    def _forget_the_last_caller():
+        # Flask-Login keeps the signed-in account on ``g``, Flask-WTF the form token: ``g`` lives as
+        # long as the app context, and a request pushed inside an existing one (tests, a job) must
+        # load its own caller from its own cookie, never inherit the last request's.
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
 
     @app.before_request
     def _choose_language_per_request():
@@ -93,12 +108,13 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = None
 
     from . import models  # noqa: F401  (every table registered before anything needs metadata)
-    from .people.models import Account
+    from .people.accounts import account_for_session
 
     @login_manager.user_loader
-    def _load_account(account_id: str):
-        account = db.session.get(Account, int(account_id))
-        return account if account is not None and account.active else None
+    def _load_account(user_id: str):
+        # Checked on every request: a cookie from before the account's sessions were ended
+        # (logout, password change, deactivation, role change) is a visitor's.
+        return account_for_session(db.session, user_id)
 
     api.init_app(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

@@ -104,6 +104,9 @@ class Account(UserMixin, Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised by logout, password change, deactivation and role change: a session cookie or an
+    # API token made under an older version no longer works (``accounts.end_sessions``).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     member: Mapped[Member | None] = relationship()
     grants: Mapped[list[RoleGrant]] = relationship(
@@ -114,6 +117,9 @@ class Account(UserMixin, Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
+        return f"{self.id}:{self.session_version}"
 
 
 class RoleGrant(Model):
@@ -154,5 +160,7 @@ class ApiToken(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The account's session version when the token was issued: a later one ends the token.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     account: Mapped[Account] = relationship()

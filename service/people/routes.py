@@ -1,14 +1,14 @@
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..api import page_of, paginate
 from ..database import db
 from ..errors import Unauthorized
-from ..extensions import limiter
 from ..places.service import get_area
 from . import service
 from .accounts import authenticate, issue_token, revoke_token
+from . import throttle
 from .phones import normalise_phone
 from .privacy import member_data
 from .auth import BEARER_REQUIRED, bearer_token, current_account, require_scope
@@ -35,16 +35,10 @@ skills = Blueprint("skills", __name__, url_prefix="/api/v1/skills", description=
 auth = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录 Authentication")
 
 
-def _login_phone_key():
-    body = request.get_json(silent=True)
-    phone = body.get("phone") if isinstance(body, dict) else None
-    return f"login-phone:{phone}" if isinstance(phone, str) else "login-phone:-"
-
-
 @auth.route("/token")
 class Token(MethodView):
-    @limiter.limit(lambda: current_app.config["LOGIN_LIMIT"])
-    @limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], key_func=_login_phone_key)
+    @throttle.per_address
+    @throttle.per_account
     @auth.arguments(TokenRequestSchema)
     @auth.response(201, TokenSchema)
     def post(self, data):

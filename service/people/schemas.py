@@ -133,6 +133,18 @@ class TokenRequestSchema(LoadSchema):
     password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=1, max=128))
 
 
+def _password() -> ma.fields.String:
+    return ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=1, max=128))
+
+
+class PasswordChangeSchema(LoadSchema):
+    """The account holder's new password; the current one is asked, the new one twice."""
+
+    current_password = _password()
+    new_password = _password()
+    confirm_password = _password()
+
+
 class TokenSchema(DumpSchema):
     token = ma.fields.String()
     token_type = ma.fields.Constant("Bearer")

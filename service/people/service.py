@@ -10,7 +10,7 @@ from ..database import utcnow
 from ..errors import ALREADY_USED, Conflict, Forbidden, Invalid, NOT_A_MOBILE, NotFound, REQUIRED, one_of, unknown
 from ..i18n import N_
 from ..places.models import Area, Unit
-from .accounts import set_password
+from .accounts import end_sessions, set_password
 from .models import AREA_ROLES, PARTY_STATUSES, Account, AvailabilityWindow, Member, RoleGrant, SkillTag
 from .phones import is_mobile, normalise_phone
 from .registry import MEMBER_REACH
@@ -189,9 +189,15 @@ def update_member(session, scope: Scope, member: Member, changes: dict) -> Membe
         if changes["party_status"] not in PARTY_STATUSES:
             raise Invalid(N_("未知的身份"), fields={"party_status": [one_of(PARTY_STATUSES)]})
         member.party_status = changes["party_status"]
+    deactivated = member.active and changes.get("active") is False
     for key in ("name", "active", "hide_public"):
         if key in changes:
             setattr(member, key, changes[key])
+    if deactivated:
+        # A deactivated member's sessions and API tokens end with it.
+        account = session.scalar(select(Account).where(Account.member_id == member.id))
+        if account is not None:
+            end_sessions(session, account, scope.account_id, "deactivated")
     if "skills" in changes:
         member.skills = skills_by_code(session, changes["skills"])
     if "availability" in changes:
@@ -342,6 +348,8 @@ def create_grant(
     )
     session.add(grant)
     session.flush()
+    # A change of role ends the account's sessions and tokens: the next sign-in starts afresh.
+    end_sessions(session, account, scope.account_id if scope else None, "role_change")
     record(
         session,
         scope.account_id if scope else None,
@@ -361,6 +369,7 @@ def revoke_grant(session, scope: Scope, grant: RoleGrant) -> RoleGrant:
     _may_grant(session, scope, grant.role, grant.area, grant.unit)
     grant.revoked_at = utcnow()
     grant.revoked_by_id = scope.account_id
+    end_sessions(session, grant.account, scope.account_id, "role_change")
     record(
         session,
         scope.account_id,

@@ -50,6 +50,8 @@ PERMISSIONS: dict[str, Rule] = {
     "auth:token:create": PUBLIC,
     "auth:token:delete": PUBLIC,
     "auth:account:read": SIGNED_IN,
+    # the account holder's own password and sessions (退出所有设备)
+    "auth:account:update": SIGNED_IN,
     # places, people, units, role grants, audit
     "places:area:list": SIGNED_IN,
     "places:area:read": GRID,
@@ -183,6 +185,9 @@ ROUTES: dict[str, dict[str, str]] = {
     "web.logout": {"POST": "public:page:read"},
     # the landing page for the signed out, the day's overview for the signed in
     "web.home": {"GET": "public:page:read"},
+    "web.account": {"GET": "auth:account:read"},
+    "web.change_password": {"POST": "auth:account:update"},
+    "web.logout_everywhere": {"GET": "auth:account:read", "POST": "auth:account:update"},
     "auth.Token": {"POST": "auth:token:create", "DELETE": "auth:token:delete"},
     "auth.Me": {"GET": "auth:account:read"},
     # places, people

@@ -5,14 +5,17 @@ from sqlalchemy import text
 
 from ..database import db
 from ..errors import DomainError
-from ..extensions import limiter
-from ..people.accounts import authenticate
+from ..i18n import N_
+from ..people.accounts import authenticate, end_sessions
+from ..people.accounts import change_password as change_account_password
+from ..people.schemas import PasswordChangeSchema
 from ..people.auth import current_scope
+from ..people import throttle
 from ..people.phones import normalise_phone
 from ..people.service import list_members
 from ..api import paginate
 from .forms import EmptyForm, LoginForm
-from .helpers import flash_error
+from .helpers import flash_error, page_action
 from .home import member_next_steps, staff_summary
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
@@ -46,13 +49,9 @@ def home():
     )
 
 
-def _login_phone():
-    return "login-phone:" + normalise_phone(request.form.get("phone", ""))
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"], key_func=_login_phone)
+@throttle.per_address
+@throttle.per_account
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -74,9 +73,59 @@ def login():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            # Sessions are client-side cookies: only raising the account's session version makes
+            # a copy of this one (and every other session and API token) stop working.
+            end_sessions(db.session, current_user._get_current_object(), current_user.id, "logout")
+            db.session.commit()
         logout_user()
         flash(_("已退出登录"), "info")
     return redirect(url_for("web.home"))
+
+
+def _account_page(errors: dict | None = None):
+    return render_template("account.html", account=current_user, errors=errors or {})
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return _account_page()
+
+
+@bp.post("/account/password")
+@login_required
+@throttle.per_signed_in_account
+def change_password():
+    def command(data):
+        me = current_user._get_current_object()
+        changed = change_account_password(db.session, me, data, current_app.config["PASSWORD_HASH"])
+        login_user(changed)  # this browser stays signed in, under the new session version
+        return changed
+
+    return page_action(
+        command,
+        schema=PasswordChangeSchema(),
+        back=url_for("web.account"),
+        notice=N_("密码已修改，其他设备已退出登录"),
+        form_page=_account_page,
+    )
+
+
+@bp.route("/account/logout-everywhere", methods=["GET", "POST"])
+@login_required
+def logout_everywhere():
+    """退出所有设备: asked to confirm first (GET), then every session and API token ends (POST)."""
+    if request.method == "GET":
+        return render_template("logout_everywhere.html", form=EmptyForm())
+
+    def command():
+        end_sessions(db.session, current_user._get_current_object(), current_user.id, "logout_everywhere")
+        logout_user()
+
+    return page_action(
+        command, back=url_for("web.account"), done=url_for("web.login"), notice=N_("已在所有设备上退出登录")
+    )
 
 
 @bp.get("/staff/members")

@@ -76,7 +76,14 @@ def test_grant_is_revoked_not_deleted_and_revocation_ends_access(api, world, ses
     assert api.as_("community_admin").get(f"/api/v1/areas/{world.community_a.id}").status_code == 200
     r = admin.patch(f"/api/v1/role-grants/{grant_id}", json={"revoked": True})
     assert r.status_code == 200 and r.json["revoked_at"]
-    assert api.as_("community_admin").get(f"/api/v1/areas/{world.community_a.id}").status_code == 404
+    # The revocation ends the account's token (a role change ends its sessions); signed in anew,
+    # the account no longer reaches the community.
+    assert api.as_("community_admin").get(f"/api/v1/areas/{world.community_a.id}").status_code == 401
+    fresh = api.client.post(
+        "/api/v1/auth/token", json={"phone": world.accounts["community_admin"].phone, "password": "password-123"}
+    ).json["token"]
+    again = api.client.get(f"/api/v1/areas/{world.community_a.id}", headers={"Authorization": f"Bearer {fresh}"})
+    assert again.status_code == 404
     listed = admin.get("/api/v1/role-grants?include_revoked=true").json["items"]
     assert grant_id in {g["id"] for g in listed}
 
