@@ -11,6 +11,7 @@ from ..exports import download
 from ..i18n import N_
 from ..periods import app_timezone, period_containing, today
 from ..people.auth import require_scope
+from ..people.idempotency import once
 from ..people.service import get_member
 from . import service
 from .catalogue import add_item, list_catalogue
@@ -156,20 +157,32 @@ class Adjustments(MethodView):
     @api.arguments(AdjustmentRequestSchema)
     @api.response(201, EntrySchema)
     def post(self, data):
-        """A manual adjustment with a reason (scoped admins; audited)."""
-        key = "adjustment:" + (data.get("idempotency_key") or secrets.token_hex(12))
-        entry = service.adjust(
-            db.session,
-            require_scope(),
-            member_id=data["member_id"],
-            community_id=data["community_id"],
-            points=data["points"],
-            reason=data["reason"],
-            key=key,
-            now=datetime.now(UTC),
-        )
+        """A manual adjustment with a reason (scoped admins; audited).
+
+        Repeating a request with the same ``idempotency_key`` (same caller, same body) answers
+        with the first entry again; the same key with a different body is 409
+        ``idempotency_key_reused``. Keys are the caller's own: another account's equal key is
+        another request."""
+        scope = require_scope()
+        key = data.get("idempotency_key")
+        # The ledger's key carries the account too: two callers' equal keys are two entries.
+        ledger_key = f"adjustment:{scope.account_id}:{key}" if key else "adjustment:" + secrets.token_hex(12)
+
+        def perform():
+            return service.adjust(
+                db.session,
+                scope,
+                member_id=data["member_id"],
+                community_id=data["community_id"],
+                points=data["points"],
+                reason=data["reason"],
+                key=ledger_key,
+                now=datetime.now(UTC),
+            )
+
+        result = once(db.session, scope.account_id, key, perform, EntrySchema().dump)
         db.session.commit()
-        return entry
+        return result
 
 
 @api.route("/points/entries")
