@@ -102,6 +102,18 @@ def test_patch_of_a_task_with_nothing_in_it_is_a_400(api, world, session):
     assert changed.status_code == 200 and changed.json["slots"] == 3
 
 
+def test_the_refusals_read_in_english(api, world, session):
+    en = {"Accept-Language": "en"}
+    admin = api.as_("city_admin")
+    r = admin.patch(f"/api/v1/members/{world.member_a.id}", json={}, headers=en)
+    assert r.status_code == 400 and "nothing to change" in r.json["error"]["message"].lower()
+    r = admin.patch(f"/api/v1/members/{world.member_a.id}", json={"name": " "}, headers=en)
+    assert r.json["error"]["fields"]["name"] == ["Must not be blank"]
+    stray = make_member(session, "孙七")
+    settle(session)
+    assert admin.get(f"/api/v1/members/{stray.id}", headers=en).json["address"] == "No address yet"
+
+
 # --- blank names -------------------------------------------------------------------
 
 

@@ -88,3 +88,10 @@ def test_without_a_key_every_request_is_its_own(api, world, session):
     assert admin.post("/api/v1/points/adjustments", json=body).status_code == 201
     assert admin.post("/api/v1/points/adjustments", json=body).status_code == 201
     assert _count(session, LedgerEntry, LedgerEntry.kind == "adjustment") == 2
+
+
+def test_the_refusal_reads_in_the_readers_language(api, world):
+    admin = api.as_("community_admin")
+    assert admin.post("/api/v1/points/adjustments", json=_adjustment(world)).status_code == 201
+    r = admin.post("/api/v1/points/adjustments", json=_adjustment(world, points=5), headers={"Accept-Language": "en"})
+    assert r.status_code == 409 and "idempotency key" in r.json["error"]["message"].lower()
