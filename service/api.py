@@ -15,7 +15,7 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from .errors import DomainError
+from .errors import BadRequest, DomainError
 from .i18n import N_, render_message, schema_messages
 
 API_PREFIX = "/api/v1"
@@ -89,6 +89,9 @@ class ErrorDetailSchema(ma.Schema):
     message = ma.fields.String(required=True)
     # marshmallow takes declared fields off the class, so this never shadows Schema.fields at runtime.
     fields = ma.fields.Dict()  # type: ignore[assignment]
+    details = ma.fields.Dict(
+        metadata={"description": "what else the refusal tells (e.g. the allowed actions, the existing record's id)"}
+    )
 
 
 class ErrorSchema(ma.Schema):
@@ -108,10 +111,16 @@ def _flatten_messages(messages) -> dict:
     return fields
 
 
-def error_body(status: int, message: str, code: str | None = None, fields: dict | None = None, **extra):
+def error_detail(status: int, message: str, code: str | None = None, fields: dict | None = None, details=None):
+    """The published ErrorDetail: code, message, fields, and (only when there is any) details."""
     detail = {"code": code or _CODES.get(status, "error"), "message": message, "fields": fields or {}}
-    detail.update(extra)
-    return {"error": detail}
+    if details:
+        detail["details"] = dict(details)
+    return detail
+
+
+def error_body(status: int, message: str, code: str | None = None, fields: dict | None = None, details=None):
+    return {"error": error_detail(status, message, code, fields, details)}
 
 
 def _numeric_bounds(self, field, ret, **kwargs) -> dict:
@@ -214,7 +223,7 @@ class Api(SmorestApi):
         record_refusal(error)
         if not is_api_request():
             return _html_error(error.status, error.text())
-        body = error_body(error.status, error.text(), error.code, error.rendered_fields(), **error.extra)
+        body = error_body(error.status, error.text(), error.code, error.rendered_fields(), error.extra)
         return body, error.status
 
 
@@ -263,6 +272,19 @@ class LoadSchema(ma.Schema):
                 key = (field.data_key or name) if field is not None else name
                 message = render_message(DAY_OUT_OF_RANGE, {"earliest": EARLIEST_DAY, "latest": LATEST_DAY})
                 raise ma.ValidationError({key: [message]})
+        return data
+
+
+NOTHING_TO_CHANGE = N_("没有要修改的内容：请至少给出一个要修改的字段")
+
+
+class UpdateSchema(LoadSchema):
+    """A PATCH body: a missing body or an empty object changes nothing, and is refused (400)."""
+
+    @ma.pre_load
+    def _something_to_change(self, data, **kwargs):
+        if data is None or (isinstance(data, dict) and not data):
+            raise BadRequest(NOTHING_TO_CHANGE)
         return data
 
 
@@ -322,7 +344,17 @@ class ClockTime(ma.fields.Field):
         return hours * 60 + minutes
 
 
+BLANK = N_("不能只有空格")
+
+
+def not_blank(value) -> None:
+    """Names, titles and reasons say something: whitespace alone is refused (an empty string
+    is left to the length rule, so it gets one message)."""
+    if isinstance(value, str) and value and not value.strip():
+        raise ma.ValidationError(BLANK)
+
+
 def text(max_length: int, **kwargs) -> ma.fields.String:
-    """A required-by-default trimmed string with a length limit."""
+    """A required-by-default string with a length limit that is not whitespace alone."""
     kwargs.setdefault("required", True)
-    return ma.fields.String(validate=ma.validate.Length(min=1, max=max_length), **kwargs)
+    return ma.fields.String(validate=[ma.validate.Length(min=1, max=max_length), not_blank], **kwargs)

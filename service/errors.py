@@ -94,6 +94,13 @@ def _render_fields(value: Any) -> Any:
     return value
 
 
+class BadRequest(DomainError):
+    """A request that cannot be acted on as sent (400), before any field is judged."""
+
+    status = 400
+    code = "bad_request"
+
+
 class Invalid(DomainError):
     status = 422
     code = "invalid"

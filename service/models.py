@@ -1,6 +1,7 @@
 """Every model, imported in one place so metadata (and Alembic) sees all tables."""
 
 from .audit.models import AuditEvent  # noqa: F401
+from .people.idempotency import IdempotencyRecord  # noqa: F401
 from .people.models import Account, ApiToken, AvailabilityWindow, Member, RoleGrant, SkillTag  # noqa: F401
 from .places.models import Area, Unit, UnitPairing  # noqa: F401
 from .registration.models import *  # noqa: F403

@@ -1,7 +1,7 @@
 """sessions that can be ended: a session version on each account, and on each API token
 
 Revision ID: session_1
-Revises: hostile_1
+Revises: points_1
 Created: 2026-12-08
 
 Logout, password change, deactivation and role change raise the account's version; a session
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = 'session_1'
-down_revision = 'hostile_1'
+down_revision = 'points_1'
 branch_labels = None
 depends_on = None
 

@@ -2,9 +2,8 @@
 
 import marshmallow as ma
 
+from ..api import DumpSchema, LoadSchema, PageArgs, UpdateSchema, text
 from ..i18n import N_
-
-from ..api import DumpSchema, LoadSchema, PageArgs, text
 from ..database import utcnow
 from ..points.models import BENEFICIARY_GROUPS
 from .models import STATUSES, URGENCIES
@@ -212,7 +211,7 @@ class DepartmentCreateSchema(LoadSchema):
     contact = ma.fields.String(load_default="", validate=ma.validate.Length(max=100))
 
 
-class DepartmentUpdateSchema(LoadSchema):
+class DepartmentUpdateSchema(UpdateSchema):
     name = text(60, required=False)
     due_days = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=90))
     contact = ma.fields.String(validate=ma.validate.Length(max=100))

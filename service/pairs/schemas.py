@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from ..api import DumpSchema, LoadSchema, PageArgs
+from ..api import DumpSchema, LoadSchema, PageArgs, text
 from ..people.phones import mask_phone
 from .models import GROUPS, RHYTHMS, VISIT_STATUSES
 
@@ -48,7 +48,7 @@ class PairCreateSchema(LoadSchema):
     beneficiary_id = ma.fields.Integer(
         strict=True, allow_none=True, metadata={"description": "an existing resident record; otherwise describe one"}
     )
-    resident_name = ma.fields.String(validate=ma.validate.Length(min=1, max=50))
+    resident_name = text(50, required=False)
     resident_phone = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20))
     place_id = ma.fields.Integer(
         strict=True, metadata={"description": "the resident's building (or compound, grid, community)"}

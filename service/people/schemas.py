@@ -1,7 +1,14 @@
 import marshmallow as ma
 
-from ..api import ClockTime, DumpSchema, LoadSchema, PageArgs, text
+from ..api import ClockTime, DumpSchema, LoadSchema, PageArgs, UpdateSchema, text
+from ..i18n import N_, render_message
 from .models import PARTY_STATUSES, ROLES
+
+NO_ADDRESS_YET = N_("暂无楼栋")
+
+
+def _address(member) -> str:
+    return member.home_building.name if member.home_building is not None else render_message(NO_ADDRESS_YET)
 
 
 class WindowSchema(LoadSchema):
@@ -27,6 +34,11 @@ class MemberSchema(DumpSchema):
     party_status = ma.fields.String()
     unit_id = ma.fields.Integer(allow_none=True)
     home_building_id = ma.fields.Integer(allow_none=True)
+    no_address_yet = ma.fields.Function(
+        lambda m: m.home_building_id is None,
+        metadata={"description": "no home building recorded yet: listed under the unit's paired communities"},
+    )
+    address = ma.fields.Function(_address, metadata={"description": "the home building's name, or 暂无楼栋"})
     skills = ma.fields.Function(lambda m: [s.code for s in m.skills])
     availability = ma.fields.List(ma.fields.Nested(WindowOutSchema))
     active = ma.fields.Boolean()
@@ -50,7 +62,7 @@ class MemberCreateSchema(LoadSchema):
     hide_public = ma.fields.Boolean()
 
 
-class MemberUpdateSchema(LoadSchema):
+class MemberUpdateSchema(UpdateSchema):
     """Staff may change any of these; a member changing themself only skills, availability, hide_public."""
 
     name = text(50, required=False)
@@ -106,7 +118,7 @@ class RoleGrantCreateSchema(LoadSchema):
     role = ma.fields.String(required=True, validate=ma.validate.OneOf([r for r in ROLES if r != "member"]))
     area_id = ma.fields.Integer(strict=True, allow_none=True)
     unit_id = ma.fields.Integer(strict=True, allow_none=True)
-    name = ma.fields.String(validate=ma.validate.Length(min=1, max=50), metadata={"description": "for a new account"})
+    name = text(50, required=False, metadata={"description": "for a new account"})
     password = ma.fields.String(
         load_only=True,
         validate=ma.validate.Length(min=8, max=128),
@@ -114,7 +126,7 @@ class RoleGrantCreateSchema(LoadSchema):
     )
 
 
-class RoleGrantUpdateSchema(LoadSchema):
+class RoleGrantUpdateSchema(UpdateSchema):
     revoked = ma.fields.Boolean(
         required=True, validate=ma.validate.Equal(True), metadata={"description": "grants are revoked, never edited"}
     )

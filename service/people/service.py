@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, exists, false, select
+from sqlalchemy.orm import object_session, selectinload
 
 from ..audit.log import record
 from ..database import utcnow
 from ..errors import ALREADY_USED, Conflict, Forbidden, Invalid, NOT_A_MOBILE, NotFound, REQUIRED, one_of, unknown
 from ..i18n import N_
-from ..places.models import Area, Unit
+from ..places.models import Area, Unit, UnitPairing
 from .accounts import end_sessions, set_password
 from .models import AREA_ROLES, PARTY_STATUSES, Account, AvailabilityWindow, Member, RoleGrant, SkillTag
 from .phones import is_mobile, normalise_phone
@@ -48,7 +48,21 @@ def member_visibility(scope: Scope, at_least: str = READ):
             condition = condition | reach(scope, at_least)
     if scope.unit_ids:
         condition = condition | Member.unit_id.in_(scope.unit_ids)
-    return condition
+    return condition | _no_address_yet(scope, at_least)
+
+
+def _no_address_yet(scope: Scope, at_least: str = READ) -> ColumnElement[bool]:
+    """Members with no home building yet (暂无楼栋) never vanish: the communities their unit is
+    paired with see them (and everyone above), and city admins see every one of them."""
+    if not scope.paths(at_least):
+        return false()
+    if scope.is_city_admin:
+        return Member.home_building_id.is_(None)
+    return Member.home_building_id.is_(None) & exists(
+        select(UnitPairing.id)
+        .join(Area, Area.id == UnitPairing.community_id)
+        .where(UnitPairing.unit_id == Member.unit_id, scope.within(Area.path, at_least))
+    )
 
 
 def list_members(
@@ -57,7 +71,7 @@ def list_members(
     stmt = (
         select(Member)
         .where(member_visibility(scope))
-        .options(selectinload(Member.skills), selectinload(Member.availability))
+        .options(selectinload(Member.skills), selectinload(Member.availability), selectinload(Member.home_building))
     )
     if q:
         stmt = stmt.where(Member.name.contains(q, autoescape=True))
@@ -68,10 +82,16 @@ def list_members(
     if unit_id is not None:
         stmt = stmt.where(Member.unit_id == unit_id)
     if area_path is not None:
+        in_area = Area.path.startswith(area_path, autoescape=True)
         stmt = stmt.where(
-            exists(
-                select(Area.id).where(
-                    Area.id == Member.home_building_id, Area.path.startswith(area_path, autoescape=True)
+            exists(select(Area.id).where(Area.id == Member.home_building_id, in_area))
+            # listed under the communities their unit is paired with until they have an address
+            | (
+                Member.home_building_id.is_(None)
+                & exists(
+                    select(UnitPairing.id)
+                    .join(Area, Area.id == UnitPairing.community_id)
+                    .where(UnitPairing.unit_id == Member.unit_id, in_area)
                 )
             )
         )
@@ -95,7 +115,19 @@ def get_member(session, scope: Scope, member_id: int) -> Member:
 def may_manage_member(scope: Scope, member: Member) -> bool:
     if member.unit_id is not None and member.unit_id in scope.unit_ids:
         return True
-    return member.home_building is not None and scope.covers(member.home_building.path, MANAGE)
+    if member.home_building is None:
+        # No address yet: whoever sees them under a community may manage them (and give them one).
+        return _sees_without_address(scope, member)
+    return scope.covers(member.home_building.path, MANAGE)
+
+
+def _sees_without_address(scope: Scope, member: Member) -> bool:
+    if scope.is_city_admin:
+        return True
+    session = object_session(member)
+    if member.unit_id is None or session is None:
+        return False
+    return any(scope.covers(path, MANAGE) for path in paired_community_paths(session, member.unit_id))
 
 
 def skills_by_code(session, codes) -> list[SkillTag]:
@@ -117,11 +149,28 @@ def availability_rows(windows) -> list[AvailabilityWindow]:
     return rows
 
 
-def _home_building(session, scope: Scope, building_id: int | None, unit_admin_ok: bool) -> Area | None:
+def paired_community_paths(session, unit_id: int) -> list[str]:
+    """The paths of the communities a unit is paired with (挂点社区: where its staff serve)."""
+    return list(
+        session.scalars(
+            select(Area.path)
+            .join(UnitPairing, UnitPairing.community_id == Area.id)
+            .where(UnitPairing.unit_id == unit_id)
+        )
+    )
+
+
+def _home_building(session, scope: Scope, building_id: int | None, unit_id: int | None) -> Area | None:
+    """The building a member's home is set to. Area staff may name any building they manage; a
+    unit admin (``unit_id``: the member's unit, which they administer) only one in a community
+    their unit is paired with."""
     if building_id is None:
         return None
     area = session.get(Area, building_id)
-    allowed = area is not None and (scope.covers(area.path, MANAGE) or unit_admin_ok)
+    allowed = area is not None and (
+        scope.covers(area.path, MANAGE)
+        or (unit_id is not None and any(area.path.startswith(p) for p in paired_community_paths(session, unit_id)))
+    )
     if not allowed:
         raise Invalid(N_("住址楼栋不存在或不在管辖范围"), fields={"home_building_id": [N_("不是你管辖的楼栋")]})
     if area.kind != "building":
@@ -134,7 +183,7 @@ def create_member(session, scope: Scope, data: dict) -> Member:
     as_unit_admin = unit_id is not None and unit_id in scope.unit_ids
     if data.get("home_building_id") is None and not as_unit_admin:
         raise Invalid(N_("需要住址楼栋"), fields={"home_building_id": [REQUIRED]})
-    home = _home_building(session, scope, data.get("home_building_id"), as_unit_admin)
+    home = _home_building(session, scope, data.get("home_building_id"), unit_id if as_unit_admin else None)
     if unit_id is not None and session.get(Unit, unit_id) is None:
         raise Invalid(N_("单位不存在"), fields={"unit_id": [N_("单位不存在")]})
     if data["party_status"] not in PARTY_STATUSES:
@@ -179,7 +228,7 @@ def update_member(session, scope: Scope, member: Member, changes: dict) -> Membe
         member.phone = phone
     if "home_building_id" in changes:
         as_unit_admin = member.unit_id is not None and member.unit_id in scope.unit_ids
-        home = _home_building(session, scope, changes["home_building_id"], as_unit_admin)
+        home = _home_building(session, scope, changes["home_building_id"], member.unit_id if as_unit_admin else None)
         member.home_building_id = home.id if home else None
     if "unit_id" in changes:
         if changes["unit_id"] is not None and session.get(Unit, changes["unit_id"]) is None:

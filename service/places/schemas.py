@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from ..api import DumpSchema, LoadSchema, PageArgs, text
+from ..api import DumpSchema, LoadSchema, PageArgs, UpdateSchema, text
 from .models import AREA_KINDS, UNIT_KINDS
 
 
@@ -23,7 +23,7 @@ class AreaCreateSchema(LoadSchema):
     households = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=100000), allow_none=True)
 
 
-class AreaUpdateSchema(LoadSchema):
+class AreaUpdateSchema(UpdateSchema):
     name = text(100, required=False)
     code = ma.fields.String(validate=ma.validate.Length(max=32), allow_none=True)
     households = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=100000), allow_none=True)
@@ -55,7 +55,7 @@ class UnitCreateSchema(LoadSchema):
     )
 
 
-class UnitUpdateSchema(LoadSchema):
+class UnitUpdateSchema(UpdateSchema):
     name = text(120, required=False)
     kind = ma.fields.String(validate=ma.validate.OneOf(UNIT_KINDS))
     code = ma.fields.String(validate=ma.validate.Length(max=32), allow_none=True)

@@ -12,6 +12,7 @@ from ..exports import download
 from ..i18n import N_
 from ..periods import app_timezone, period_containing, today
 from ..people.auth import require_scope
+from ..people.idempotency import once
 from ..people.service import get_member
 from . import adjustments, service
 from .catalogue import add_item, list_catalogue
@@ -179,19 +180,43 @@ class Adjustments(MethodView):
     )
     def post(self, data):
         """A manual adjustment with a reason (scoped admins; audited). Above the cap it is not posted
-        but waits for a second admin of the same or higher role (four-eyes): 202 with the request."""
-        key = "adjustment:" + (data.get("idempotency_key") or secrets.token_hex(12))
-        result = service.adjust(
+        but waits for a second admin of the same or higher role (four-eyes): 202 with the request.
+
+        Repeating a request with the same ``idempotency_key`` (same caller, same body) answers
+        with the first answer again; the same key with a different body is 409
+        ``idempotency_key_reused``. Keys are the caller's own: another account's equal key is
+        another request."""
+        scope = require_scope()
+        key = data.get("idempotency_key")
+        # The ledger's key carries the account too: two callers' equal keys are two entries.
+        ledger_key = f"adjustment:{scope.account_id}:{key}" if key else "adjustment:" + secrets.token_hex(12)
+
+        def perform():
+            return service.adjust(
+                db.session,
+                scope,
+                member_id=data["member_id"],
+                community_id=data["community_id"],
+                points=data["points"],
+                reason=data["reason"],
+                key=ledger_key,
+                now=datetime.now(UTC),
+                tz=app_timezone(),
+                cap=adjustments.configured_cap(),
+            )
+
+        def dump(result):
+            if isinstance(result, PendingAdjustment):
+                return PendingAdjustmentSchema().dump(result)
+            return EntrySchema().dump(result)
+
+        result = once(
             db.session,
-            require_scope(),
-            member_id=data["member_id"],
-            community_id=data["community_id"],
-            points=data["points"],
-            reason=data["reason"],
-            key=key,
-            now=datetime.now(UTC),
-            tz=app_timezone(),
-            cap=adjustments.configured_cap(),
+            scope.account_id,
+            key,
+            perform,
+            dump,
+            status=lambda r: 202 if isinstance(r, PendingAdjustment) else 201,
         )
         db.session.commit()
         if isinstance(result, PendingAdjustment):

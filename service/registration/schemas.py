@@ -1,8 +1,7 @@
 import marshmallow as ma
 
+from ..api import DumpSchema, ErrorDetailSchema, LoadSchema, PageArgs, text
 from ..i18n import N_
-
-from ..api import DumpSchema, LoadSchema, PageArgs, text
 from .models import SIDES, STATUSES
 from .service import ACTIONS, BATCH_LIMIT
 
@@ -82,7 +81,7 @@ class BatchItemSchema(DumpSchema):
     ok = ma.fields.Boolean()
     status = ma.fields.Integer(metadata={"description": "the HTTP status this id alone would have had"})
     registration = ma.fields.Nested(RegistrationSchema)
-    error = ma.fields.Dict(metadata={"description": "code, message and (409) the allowed actions"})
+    error = ma.fields.Nested(ErrorDetailSchema, metadata={"description": "(409) details hold the allowed actions"})
 
 
 class BatchResultSchema(DumpSchema):

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..api import error_detail
 from ..audit.log import record
 from ..database import utcnow
 from ..errors import Conflict, DomainError, Forbidden, Invalid, NOT_A_COMMUNITY, NotFound, REQUIRED, one_of
@@ -449,7 +450,7 @@ def decide_many(
                 decide(session, scope, registration, action, reason, now)
         except DomainError as error:
             error.audit(session)  # the refusal of one's own registration is kept
-            detail = {"code": error.code, "message": error.text(), **error.extra}
+            detail = error_detail(error.status, error.text(), error.code, error.rendered_fields(), error.extra)
             results.append({"id": registration_id, "ok": False, "status": error.status, "error": detail})
         else:
             results.append({"id": registration_id, "ok": True, "status": 200, "registration": registration})

@@ -93,6 +93,17 @@ def _require(row, column, errors, number) -> str:
     return value
 
 
+TOO_LONG = N_("最多 %(max)s 个字符")
+
+
+def _fits(value: str, model_column, column: str, errors, number) -> None:
+    """A cell longer than the column it goes into is that row's error (the database would
+    refuse the whole import, or SQLite silently keep the overflow)."""
+    limit = model_column.type.length
+    if value and limit is not None and len(value) > limit:
+        errors.append(RowError(number, column, TOO_LONG, {"max": limit}))
+
+
 # --- areas -------------------------------------------------------------------
 
 
@@ -107,6 +118,8 @@ def import_areas(session, path, actor_id=None) -> int:
     for number, row in rows:
         code = _require(row, "code", errors, number)
         name = _require(row, "name", errors, number)
+        _fits(code, Area.code, "code", errors, number)
+        _fits(name, Area.name, "name", errors, number)
         kind = AREA_KIND_ALIASES.get(row.get("kind", "").strip(), row.get("kind", "").strip())
         if kind not in AREA_KINDS:
             errors.append(RowError(number, "kind", N_("未知类型 %(kind)s"), {"kind": repr(kind)}))
@@ -163,6 +176,8 @@ def import_units(session, path, actor_id=None) -> int:
     for number, row in rows:
         name = _require(row, "name", errors, number)
         code = row.get("code", "").strip() or None
+        _fits(name, Unit.name, "name", errors, number)
+        _fits(code or "", Unit.code, "code", errors, number)
         if code and (code in existing_units or code in seen):
             errors.append(RowError(number, "code", N_("编码 %(code)s 重复"), {"code": code}))
         if code:
@@ -234,6 +249,7 @@ def import_members(session, path, actor_id=None) -> int:
     plan = []
     for number, row in rows:
         name = _require(row, "name", errors, number)
+        _fits(name, Member.name, "name", errors, number)
         phone = normalise_phone(row.get("phone", ""))
         if not is_mobile(phone):
             errors.append(

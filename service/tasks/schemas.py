@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from ..api import DumpSchema, LoadSchema, PageArgs, text
+from ..api import DumpSchema, LoadSchema, PageArgs, UpdateSchema, text
 from ..points.models import BENEFICIARY_GROUPS
 from ..points.rules import ACTIVITIES
 from .models import CLAIM_POLICIES, CLAIM_STATUSES, TASK_KINDS, TASK_STATUSES
@@ -65,7 +65,7 @@ class TaskCreateSchema(LoadSchema):
     publish = ma.fields.Boolean(load_default=True, metadata={"description": "open at once, or keep as a draft"})
 
 
-class TaskUpdateSchema(LoadSchema):
+class TaskUpdateSchema(UpdateSchema):
     title = text(100, required=False)
     description = ma.fields.String(validate=ma.validate.Length(max=2000))
     starts_at = ma.fields.AwareDateTime()

@@ -460,13 +460,16 @@ def test_postgres_restart_mid_load_answers_503_then_recovers_without_losing_or_d
             assert r.status == 200 and r.json["status"] == "verified", (job.path, r.status, r.body[:300])
         elif r.status == 409:
             # The first attempt committed just before its connection was cut: the claim is there, once.
-            assert r.json["error"]["code"] == "conflict" and r.json["error"]["claim_id"], (job.path, r.body[:300])
+            assert r.json["error"]["code"] == "conflict" and r.json["error"]["details"]["claim_id"], (
+                job.path,
+                r.body[:300],
+            )
         else:
             assert r.status == 201, (job.path, r.status, r.body[:300])
 
     claim_answers = [(r.job, r.json) for r in results if r.job.kind == "claim" and r.status == 201]
     claim_answers += [(job, r.json) for job, r in retried if job.kind == "claim" and r.status == 201]
-    in_doubt = {job.member_id: r.json["error"]["claim_id"] for job, r in retried if r.status == 409}
+    in_doubt = {job.member_id: r.json["error"]["details"]["claim_id"] for job, r in retried if r.status == 409}
 
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
@@ -659,7 +662,7 @@ def test_a_claim_cut_off_after_its_commit_by_the_restart_is_never_a_500(cluster,
             text("SELECT id, status FROM claims WHERE task_id = :t AND member_id = :m"),
             {"t": data["task"], "m": data["member"]},
         ).all()
-        assert [(r.id, r.status) for r in rows] == [(again.json["error"]["claim_id"], "claimed")]
+        assert [(r.id, r.status) for r in rows] == [(again.json["error"]["details"]["claim_id"], "claimed")]
         assert db.scalar(text("SELECT taken FROM tasks WHERE id = :t"), {"t": data["task"]}) == 1
         assert db.scalar(text("SELECT count(*) FROM notifications WHERE account_id = :a"), {"a": data["account"]}) == 1
     check.dispose()

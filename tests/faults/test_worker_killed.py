@@ -113,7 +113,7 @@ def test_a_worker_killed_mid_claim_leaves_nothing_partial(database_url, session,
             assert first.json["status"] == "claimed" and first.json["member_id"] == member_id
             again = call(server.port, "POST", f"/api/v1/tasks/{task_id}/claims", token, {})
             assert again.status == 409, (again.status, again.body[:300])
-            assert again.json["error"]["claim_id"] == first.json["id"]
+            assert again.json["error"]["details"]["claim_id"] == first.json["id"]
 
             assert _counts(watch, task_id, account_id, member_id) == before | {
                 "claims": 1,

@@ -35,7 +35,7 @@ def test_a_claim_conflict_answers_in_the_asked_language(api, loop, session):
     en = _error(member.post(f"/api/v1/tasks/{task.id}/claims", json={}, headers=EN), 409, "conflict")
     zh = _error(member.post(f"/api/v1/tasks/{task.id}/claims", json={}, headers=ZH), 409, "conflict")
     assert en["message"] == "You have already claimed this task" and zh["message"] == "你已认领该任务"
-    assert en["claim_id"] == zh["claim_id"]  # the extra data stays as it is
+    assert en["details"]["claim_id"] == zh["details"]["claim_id"]  # the extra data stays as it is
 
 
 def test_a_message_with_parameters_is_put_together_in_english(api, loop, session):

@@ -67,8 +67,8 @@ def test_every_staff_action_from_every_status(api, needs_world, session, status,
         assert last["actor_id"] == owner.id
     else:
         assert r.status_code == 409, r.json
-        assert r.json["error"]["allowed"] == ALLOWED[status]
-        assert r.json["error"]["current_status"] == status
+        assert r.json["error"]["details"]["allowed"] == ALLOWED[status]
+        assert r.json["error"]["details"]["current_status"] == status
         assert session.get(Need, need_id).status == status
 
 
@@ -78,7 +78,7 @@ def test_feedback_is_refused_unless_resolved(api, needs_world, session, status):
     code = need.tracking_code
     settle(session)
     r = api.post(f"/api/v1/needs/track/{code}/feedback", json={"stars": 5, "phone_last4": "5678"})
-    assert r.status_code == 409 and r.json["error"]["allowed"] == ALLOWED[status]
+    assert r.status_code == 409 and r.json["error"]["details"]["allowed"] == ALLOWED[status]
 
 
 def test_the_whole_loop_through_a_department(api, needs_world, session, sms):

@@ -41,7 +41,7 @@ def published(session, world):
 def test_not_yet_published_is_a_clear_404(client, world):
     r = client.get(BOARD.format(world.community_a.id))
     assert r.status_code == 404
-    assert r.json["error"]["message"] == "该周期的排名尚未公示" and r.json["error"]["period"] == "2026-10"
+    assert r.json["error"]["message"] == "该周期的排名尚未公示" and r.json["error"]["details"]["period"] == "2026-10"
 
 
 def test_the_public_board_masks_names_keeps_ranks_and_shows_no_phones_or_ids(client, world, published):

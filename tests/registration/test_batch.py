@@ -32,7 +32,7 @@ def test_batch_approve_answers_per_id(api, world, session, settled):
         assert results[ids[key]]["ok"] is True and results[ids[key]]["registration"]["status"] == "approved"
     assert results[ids["b"]]["ok"] is False and results[ids["b"]]["status"] == 404  # not in this admin's scope
     assert results[999999]["status"] == 404
-    assert results[ids["done"]]["status"] == 409 and results[ids["done"]]["error"]["allowed"] == ["withdraw"]
+    assert results[ids["done"]]["status"] == 409 and results[ids["done"]]["error"]["details"]["allowed"] == ["withdraw"]
     statuses = {k: session.get(Registration, v).status for k, v in ids.items()}
     assert statuses == {
         "a_res": "approved",

@@ -113,7 +113,7 @@ def test_admin_of_a_paired_community_may_file_for_a_member_living_elsewhere(api,
 def test_second_pending_on_the_same_side_is_a_conflict(api, world):
     first = file(api, "member", community_id=world.community_a.id, side="residence")
     again = file(api, "member", community_id=world.community_a.id, side="residence")
-    assert again.status_code == 409 and again.json["error"]["existing_id"] == first.json["id"]
+    assert again.status_code == 409 and again.json["error"]["details"]["existing_id"] == first.json["id"]
     assert file(api, "member", community_id=world.community_a.id, side="unit").status_code == 201
 
 

@@ -32,7 +32,10 @@ def test_every_transition_is_allowed_or_refused_with_the_allowed_ones(api, world
     else:
         assert r.status_code == 409, r.json
         assert r.json["error"]["code"] == "conflict"
-        assert r.json["error"]["allowed"] == NEXT[status] and r.json["error"]["current_status"] == status
+        assert (
+            r.json["error"]["details"]["allowed"] == NEXT[status]
+            and r.json["error"]["details"]["current_status"] == status
+        )
         assert session.get(Registration, registration_id).status == status
 
 
@@ -74,7 +77,7 @@ def test_withdrawal_ends_the_registration_and_keeps_the_why(api, world, session,
     r = api.as_("member").post(f"/api/v1/registrations/{registration_id}/withdraw", json={"reason": "已调离税务局"})
     assert r.status_code == 200 and r.json["status"] == "withdrawn"
     again = api.as_("member").post(f"/api/v1/registrations/{registration_id}/withdraw")  # no body at all
-    assert again.status_code == 409 and again.json["error"]["allowed"] == []
+    assert again.status_code == 409 and again.json["error"]["details"]["allowed"] == []
     assert r.json["ended_at"] is not None and r.json["approved_at"] is not None and r.json["reason"] == "已调离税务局"
     assert api.as_("member").get(f"/api/v1/members/{world.member_a.id}/registrations").json["missing"] == [
         "residence",

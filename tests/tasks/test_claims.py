@@ -48,7 +48,7 @@ def test_already_claimed_and_overlap_are_409(api, loop, session):
     overlapping = make_task(session, loop, start=25, length=2, title="义诊")
     assert claim(api, "member", first.id).status_code == 201
     again = claim(api, "member", first.id)
-    assert again.status_code == 409 and again.json["error"]["claim_id"]
+    assert again.status_code == 409 and again.json["error"]["details"]["claim_id"]
     r = claim(api, "member", overlapping.id)
     assert r.status_code == 409 and "楼道清理" in r.json["error"]["message"]
 
@@ -112,7 +112,7 @@ def test_refused_transitions_answer_409_with_the_allowed_ones(api, loop, session
     task = make_task(session, loop, start=24)
     c = claim(api, "member", task.id).json
     r = api.as_("community_admin").post(f"/api/v1/claims/{c['id']}/verify")
-    assert r.status_code == 409 and r.json["error"]["allowed"] == ["cancel", "check-in", "done", "no-show"]
+    assert r.status_code == 409 and r.json["error"]["details"]["allowed"] == ["cancel", "check-in", "done", "no-show"]
     r = api.as_("member").post(f"/api/v1/claims/{c['id']}/check-in")  # a day early
     assert r.status_code == 409
     r = api.as_("community_admin").post(f"/api/v1/claims/{c['id']}/no-show")  # not started yet
@@ -184,7 +184,10 @@ def test_task_transitions_and_cancellation_notifies_claimants(api, loop, session
     task = make_task(session, loop, status="draft")
     admin = api.as_("community_admin")
     assert claim(api, "member", task.id).status_code == 404  # drafts are invisible to members
-    assert admin.post(f"/api/v1/tasks/{task.id}/complete", json={}).json["error"]["allowed"] == ["cancel", "publish"]
+    assert admin.post(f"/api/v1/tasks/{task.id}/complete", json={}).json["error"]["details"]["allowed"] == [
+        "cancel",
+        "publish",
+    ]
     assert admin.post(f"/api/v1/tasks/{task.id}/publish", json={}).json["status"] == "open"
     assert claim(api, "member", task.id).status_code == 201
     r = admin.post(f"/api/v1/tasks/{task.id}/cancel", json={"reason": "暴雨"})
