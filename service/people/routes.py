@@ -4,7 +4,8 @@ from flask_smorest import Blueprint
 
 from ..api import page_of, paginate
 from ..database import db
-from ..errors import Unauthorized
+from ..errors import NotFound, Unauthorized
+from ..i18n import N_
 from ..places.service import get_area
 from . import service
 from .accounts import authenticate, issue_token, revoke_token
@@ -13,6 +14,7 @@ from .phones import normalise_phone
 from .privacy import member_data
 from .auth import BEARER_REQUIRED, bearer_token, current_account, require_scope
 from .schemas import (
+    MemberLinkSchema,
     MemberCreateSchema,
     MemberDataSchema,
     MemberQuerySchema,
@@ -65,6 +67,27 @@ class Me(MethodView):
     def get(self):
         require_scope()
         return current_account()
+
+
+@auth.route("/me/member-link")
+class MemberLink(MethodView):
+    @auth.response(200, MemberLinkSchema)
+    def get(self):
+        """The member record with this account's phone that waits for the holder's confirmation
+        (404 when there is none, or the account already acts as a member)."""
+        require_scope()
+        account = current_account()
+        member = service.linkable_member(db.session, account) if account is not None else None
+        if member is None:
+            raise NotFound(N_("没有可关联的成员档案"))
+        return member
+
+    @auth.response(200, MemberLinkSchema)
+    def post(self):
+        """The holder confirms that record is theirs: from now on the account also acts as that member."""
+        member = service.confirm_member_link(db.session, require_scope())
+        db.session.commit()
+        return member
 
 
 @members.route("")

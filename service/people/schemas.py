@@ -178,6 +178,11 @@ class MeSchema(DumpSchema):
     grants = ma.fields.List(ma.fields.Nested(GrantBriefSchema))
 
 
+class MemberLinkSchema(DumpSchema):
+    member_id = ma.fields.Integer(attribute="id")
+    name = ma.fields.String()
+
+
 class MemberDataSchema(DumpSchema):
     member = ma.fields.Dict()
     account = ma.fields.Dict(allow_none=True)

@@ -204,10 +204,8 @@ def create_member(session, scope: Scope, data: dict) -> Member:
     member.availability = availability_rows(data.get("availability", []))
     session.add(member)
     session.flush()
-    # Someone who already has a login with this phone is this member.
-    account = session.scalar(select(Account).where(Account.phone == phone, Account.member_id.is_(None)))
-    if account is not None:
-        account.member_id = member.id
+    # A login with this phone is not tied to the record here: its holder confirms it (below), so
+    # a staff account never gains a member record (and points of its own) behind its back.
     record(session, scope.account_id, "member.create", "member", member.id, home.path if home else None)
     return member
 
@@ -322,12 +320,32 @@ def find_or_create_account(session, phone: str, name: str | None, password: str 
         return account
     if not name or not password:
         raise Invalid(N_("新账号需要姓名和初始密码"), fields={"password": [N_("新账号必填")]})
-    member = session.scalar(select(Member).where(Member.phone == phone))
-    account = Account(phone=phone, name=name, member_id=member.id if member else None)
+    account = Account(phone=phone, name=name)  # a member record with this phone waits for its holder
     set_password(account, password, hash_params)
     session.add(account)
     session.flush()
     return account
+
+
+def linkable_member(session, account: Account) -> Member | None:
+    """The member record with the account's own phone that no login holds yet, if any."""
+    if account.member_id is not None:
+        return None
+    held = exists().where(Account.member_id == Member.id)
+    return session.scalar(select(Member).where(Member.phone == account.phone, ~held))
+
+
+def confirm_member_link(session, scope: Scope) -> Member:
+    """The signed-in holder of an account confirms that the member record with their phone is
+    theirs; only then does the account act as that member. Audited."""
+    account = session.get(Account, scope.account_id)
+    member = linkable_member(session, account) if account is not None else None
+    if account is None or member is None:
+        raise NotFound(N_("没有可关联的成员档案"))
+    account.member_id = member.id
+    session.flush()
+    record(session, account.id, "member.link_confirmed", "member", member.id, None)
+    return member
 
 
 def create_grant(

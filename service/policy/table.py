@@ -190,6 +190,8 @@ ROUTES: dict[str, dict[str, str]] = {
     "web.logout_everywhere": {"GET": "auth:account:read", "POST": "auth:account:update"},
     "auth.Token": {"POST": "auth:token:create", "DELETE": "auth:token:delete"},
     "auth.Me": {"GET": "auth:account:read"},
+    "auth.MemberLink": {"GET": "people:link:confirm", "POST": "people:link:confirm"},
+    "web.confirm_member_link": {"POST": "people:link:confirm"},
     # places, people
     "areas.Areas": {"GET": "places:area:list", "POST": "places:area:create"},
     "areas.AreaItem": {"GET": "places:area:read", "PATCH": "places:area:update"},

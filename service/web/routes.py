@@ -12,7 +12,8 @@ from ..people.schemas import PasswordChangeSchema
 from ..people.auth import current_scope
 from ..people import throttle
 from ..people.phones import normalise_phone
-from ..people.service import list_members
+from ..people import service as people_service
+from ..people.service import linkable_member, list_members
 from ..api import paginate
 from .forms import EmptyForm, LoginForm
 from .helpers import flash_error, page_action
@@ -84,7 +85,18 @@ def logout():
 
 
 def _account_page(errors: dict | None = None):
-    return render_template("account.html", account=current_user, errors=errors or {})
+    me = current_user._get_current_object()
+    return render_template("account.html", account=me, errors=errors or {}, linkable=linkable_member(db.session, me))
+
+
+@bp.post("/account/member-link")
+@login_required
+def confirm_member_link():
+    return page_action(
+        lambda: people_service.confirm_member_link(db.session, current_scope()),
+        back=url_for("web.account"),
+        notice=N_("已关联成员档案"),
+    )
 
 
 @bp.get("/account")

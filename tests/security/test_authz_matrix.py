@@ -122,6 +122,10 @@ MATRIX: dict[str, Entry] = {
         "anon:401 rest:401/ok", note="the other side is tried first and revokes the token: own side is then 401"
     ),
     "GET /api/v1/auth/me": Entry(ANY_LOGIN),
+    "GET /api/v1/auth/me/member-link": Entry(
+        "anon:401 rest:404", note="only the holder of an account sees a member record waiting for them"
+    ),
+    "POST /api/v1/auth/me/member-link": Entry("anon:401 rest:404", body={}),
     # --- places
     "GET /api/v1/areas": Entry(AREA_READ, query={"within_id": "@community"}),
     "POST /api/v1/areas": Entry(AREA_MANAGE, body={"parent_id": "@community", "kind": "grid", "name": "新网格"}),
