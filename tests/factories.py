@@ -188,6 +188,9 @@ class ApiClient:
     def patch(self, url, json=None, **kw):
         return self.client.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 
+    def put(self, url, json=None, **kw):
+        return self.client.put(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
     def delete(self, url, **kw):
         return self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
 
