@@ -11,6 +11,8 @@ decide (``self_dealing``, audited).
 
 from __future__ import annotations
 
+import secrets
+
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -72,6 +74,12 @@ def _cause(session, member_id: int, amount: int, cap: Decimal, now: datetime, tz
     if ledger.adjustments_booked(session, member_id, month.start_utc, month.end_utc) + abs(amount) > cap_tenths:
         return "monthly"
     return None
+
+
+def ledger_key(account_id: int, key: str | None) -> str:
+    """The ledger's key for an adjustment: the caller's own key carries their account, so two
+    callers' equal keys are two entries (never one caller's entry handed to another)."""
+    return f"adjustment:{account_id}:{key}" if key else "adjustment:" + secrets.token_hex(12)
 
 
 def request_adjustment(

@@ -236,7 +236,7 @@ def staff_adjustments():
             community_id=data["community_id"],
             points=data["points"],
             reason=data["reason"],
-            key="adjustment:" + (data.get("idempotency_key") or secrets.token_hex(12)),
+            key=adjustments.ledger_key(scope.account_id, data.get("idempotency_key")),
             now=datetime.now(UTC),
             tz=app_timezone(),
             cap=adjustments.configured_cap(),

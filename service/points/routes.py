@@ -1,4 +1,3 @@
-import secrets
 from datetime import datetime, UTC
 
 from flask import jsonify
@@ -188,8 +187,6 @@ class Adjustments(MethodView):
         another request."""
         scope = require_scope()
         key = data.get("idempotency_key")
-        # The ledger's key carries the account too: two callers' equal keys are two entries.
-        ledger_key = f"adjustment:{scope.account_id}:{key}" if key else "adjustment:" + secrets.token_hex(12)
 
         def perform():
             return service.adjust(
@@ -199,7 +196,7 @@ class Adjustments(MethodView):
                 community_id=data["community_id"],
                 points=data["points"],
                 reason=data["reason"],
-                key=ledger_key,
+                key=adjustments.ledger_key(scope.account_id, key),
                 now=datetime.now(UTC),
                 tz=app_timezone(),
                 cap=adjustments.configured_cap(),

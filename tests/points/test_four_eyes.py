@@ -297,3 +297,24 @@ def test_members_without_an_admin_role_cannot_open_the_page(client, session, wor
     assert _entries(session, world.member_a) == []
     login(client, world.accounts["grid_worker"].phone)
     assert client.get("/staff/adjustments").status_code == 403
+
+
+def test_two_admins_equal_keys_on_the_page_are_two_adjustments(app, client, session, world, deputy):
+    """The page's key is the caller's own, as on the API: another admin's equal key is never
+    answered with the first admin's entry."""
+    other = app.test_client()
+    login(client, world.accounts["community_admin"].phone)
+    login(other, deputy.phone)
+    for browser, points in ((client, "5"), (other, "3")):
+        page = browser.get("/staff/adjustments").text
+        _page_post(
+            browser,
+            "/staff/adjustments",
+            page,
+            member_id=str(world.member_a.id),
+            community_id=str(world.community_a.id),
+            points=points,
+            reason="年度表彰",
+            idempotency_key="same-key-typed-twice",
+        )
+    assert sorted(float(e.amount) for e in _entries(session, world.member_a)) == [30.0, 50.0]  # tenths
